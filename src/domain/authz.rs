@@ -1,0 +1,202 @@
+//! Authorization: turn what a client asked for into what it may have. The result is always a
+//! subset of the request, and a [`Granted`] can only be made here, so nothing downstream can
+//! sign access that was not checked.
+
+use super::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use super::scope::{Action, Actions, ResourceScope};
+use super::token::{DeployToken, Holder, TokenScope};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Who is asking.
+#[derive(Clone, Copy, Debug)]
+pub enum Credential<'a> {
+    /// No credentials at all.
+    Anonymous,
+    /// An authenticated deploy token (active or not: [`grant`] checks).
+    DeployToken(&'a DeployToken),
+}
+
+/// How the subject authenticated; goes into the JWT as `auth_type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthType {
+    /// Anonymous.
+    None,
+    /// A deploy token.
+    DeployToken,
+}
+
+/// One granted resource, as it appears in the JWT `access` claim.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Access {
+    /// Resource type (`repository`, `registry`, possibly with a class).
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// Resource name.
+    pub name: String,
+    /// Granted actions.
+    pub actions: Vec<&'static str>,
+}
+
+/// An authorized grant: the only input the JWT issuer accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Granted {
+    subject: String,
+    auth_type: AuthType,
+    access: Vec<Access>,
+}
+
+impl Granted {
+    /// The `sub` claim: the deploy-token username, `""` when anonymous.
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// How the subject authenticated.
+    pub fn auth_type(&self) -> AuthType {
+        self.auth_type
+    }
+
+    /// Granted resources, merged per `(type, name)`, none of them empty.
+    pub fn access(&self) -> &[Access] {
+        &self.access
+    }
+
+    /// Granted scopes in request syntax, space-separated (the OAuth2 `scope` answer).
+    pub fn scope_string(&self) -> String {
+        self.access
+            .iter()
+            .map(|a| format!("{}:{}:{}", a.resource_type, a.name, a.actions.join(",")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Why nothing may be issued.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Credentials missing (and needed) or not valid: 401.
+    Unauthorized(&'static str),
+    /// Valid credentials that can never be used here: 403.
+    Denied(String),
+}
+
+/// Message for every kind of bad credentials; deliberately the same for unknown, revoked,
+/// expired and wrong-username tokens.
+pub const BAD_CREDENTIALS: &str = "invalid username or token";
+/// Message for an anonymous caller that was granted nothing.
+pub const AUTHENTICATION_REQUIRED: &str = "authentication required";
+
+/// Decide what `credential` gets out of `requested` on the container registry.
+/// `project_of` maps a repository name to the project that owns it (longest path prefix).
+pub fn grant<'p>(
+    requested: &[ResourceScope],
+    credential: Credential<'_>,
+    project_of: impl Fn(&str) -> Option<&'p ProjectFacts>,
+    now: OffsetDateTime,
+) -> Result<Granted, Refusal> {
+    let (subject, auth_type) = match credential {
+        Credential::Anonymous => (String::new(), AuthType::None),
+        Credential::DeployToken(token) => {
+            if !token.is_active(now) {
+                return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
+            }
+            if !token.scopes.has(TokenScope::ReadRegistry)
+                && !token.scopes.has(TokenScope::WriteRegistry)
+            {
+                return Err(Refusal::Denied(
+                    "this deploy token has neither read_registry nor write_registry scope".into(),
+                ));
+            }
+            (token.username.clone(), AuthType::DeployToken)
+        }
+    };
+    let mut merged = Merged::default();
+    for scope in requested {
+        let allowed = match scope.base_type() {
+            "repository" => repository_actions(credential, project_of(&scope.name)),
+            _ => Actions::NONE,
+        };
+        merged.add(scope, scope.actions.intersect(allowed));
+    }
+    let access = merged.into_access();
+    if access.is_empty() && matches!(credential, Credential::Anonymous) {
+        return Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED));
+    }
+    Ok(Granted {
+        subject,
+        auth_type,
+        access,
+    })
+}
+
+/// What `credential` may do on the repositories of `project`.
+fn repository_actions(credential: Credential<'_>, project: Option<&ProjectFacts>) -> Actions {
+    let Some(project) = project else {
+        return Actions::NONE;
+    };
+    if project.registry == RegistryAccess::Disabled {
+        return Actions::NONE;
+    }
+    let mut allowed = Actions::NONE;
+    if project.visibility == Visibility::Public && project.registry == RegistryAccess::Enabled {
+        allowed = allowed.with(Action::Pull);
+    }
+    if let Credential::DeployToken(token) = credential
+        && covers(&token.holder, project)
+    {
+        if token.scopes.has(TokenScope::ReadRegistry) {
+            allowed = allowed.with(Action::Pull);
+        }
+        if token.scopes.has(TokenScope::WriteRegistry) {
+            allowed = allowed.with(Action::Push);
+        }
+    }
+    allowed
+}
+
+/// Whether a token held by `holder` applies to `project`.
+pub fn covers(holder: &Holder, project: &ProjectFacts) -> bool {
+    match holder {
+        Holder::Project { id, .. } => *id == project.id,
+        Holder::Group { path, .. } => {
+            repository_in(&project.path, path) && project.path.len() > path.len()
+        }
+    }
+}
+
+/// Grants merged per `(type, name)` in order of first request.
+#[derive(Default)]
+struct Merged(Vec<(String, String, Actions)>);
+
+impl Merged {
+    fn add(&mut self, scope: &ResourceScope, actions: Actions) {
+        match self
+            .0
+            .iter_mut()
+            .find(|(t, n, _)| *t == scope.resource_type && *n == scope.name)
+        {
+            Some(entry) => entry.2 = entry.2.union(actions),
+            None => self
+                .0
+                .push((scope.resource_type.clone(), scope.name.clone(), actions)),
+        }
+    }
+
+    fn into_access(self) -> Vec<Access> {
+        self.0
+            .into_iter()
+            .filter(|(_, _, actions)| !actions.is_empty())
+            .map(|(resource_type, name, actions)| Access {
+                resource_type,
+                name,
+                actions: actions.names(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+#[path = "authz_tests.rs"]
+mod tests;

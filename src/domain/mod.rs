@@ -1,0 +1,6 @@
+//! Pure rules: no HTTP, SQL or JWT types in here, and `now` is always a parameter.
+
+pub mod authz;
+pub mod namespace;
+pub mod scope;
+pub mod token;

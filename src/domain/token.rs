@@ -1,0 +1,397 @@
+//! Deploy tokens: a secret is generated once, shown once, and only its SHA-256 digest is kept.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::digest::{SHA256, digest};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::fmt;
+use std::str::FromStr;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime, Time};
+
+/// Prefix of every deploy-token secret; secret scanners recognise it.
+pub const DEPLOY_TOKEN_PREFIX: &str = "gldt-";
+/// Random bytes behind a secret: 24 bytes give 32 URL-safe characters (192 bits).
+const SECRET_BYTES: usize = 24;
+
+/// Why a token attribute was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// `name` empty or too long.
+    #[error("name must be 1 to 255 characters")]
+    InvalidName,
+    /// `username` does not match `^[A-Za-z0-9.+_-]+$` or is too long.
+    #[error("username must match ^[A-Za-z0-9.+_-]+$ and be at most 255 characters")]
+    InvalidUsername,
+    /// A scope word outside the five known ones.
+    #[error(
+        "unknown scope {0:?}: expected read_repository, read_registry, write_registry, read_package_registry or write_package_registry"
+    )]
+    UnknownScope(String),
+    /// No scope given.
+    #[error("at least one scope is required")]
+    NoScope,
+    /// `expires_at` neither a date nor an RFC 3339 timestamp.
+    #[error("expires_at {0:?} is not a date (YYYY-MM-DD) or an RFC 3339 timestamp")]
+    InvalidExpiry(String),
+    /// `expires_at` not in the future.
+    #[error("expires_at must be in the future")]
+    ExpiryInPast,
+}
+
+/// A secret in clear: exists only between generation (or a login attempt) and hashing.
+pub struct PlainToken(String);
+
+impl PlainToken {
+    /// A fresh secret with `prefix` and 192 random bits from the OS CSPRNG.
+    pub fn generate(prefix: &str) -> PlainToken {
+        let mut bytes = [0u8; SECRET_BYTES];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .expect("the operating system's random generator failed");
+        PlainToken(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// Wrap a secret received from a client.
+    pub fn from_client(secret: &str) -> PlainToken {
+        PlainToken(secret.to_owned())
+    }
+
+    /// The secret text, for showing it once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The digest under which the secret is stored and looked up.
+    pub fn digest(&self) -> TokenDigest {
+        let d = digest(&SHA256, self.0.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(d.as_ref());
+        TokenDigest(out)
+    }
+}
+
+impl fmt::Debug for PlainToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PlainToken(<redacted>)")
+    }
+}
+
+/// SHA-256 of a secret: what the database holds. Not printable either.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenDigest(pub [u8; 32]);
+
+impl fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenDigest(<redacted>)")
+    }
+}
+
+/// The five deploy-token scopes of the seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TokenScope {
+    /// `git clone`.
+    ReadRepository,
+    /// Container registry pull.
+    ReadRegistry,
+    /// Container registry push.
+    WriteRegistry,
+    /// Package registry read.
+    ReadPackageRegistry,
+    /// Package registry write.
+    WritePackageRegistry,
+}
+
+impl TokenScope {
+    /// All scopes in canonical order.
+    pub const ALL: [TokenScope; 5] = [
+        TokenScope::ReadRepository,
+        TokenScope::ReadRegistry,
+        TokenScope::WriteRegistry,
+        TokenScope::ReadPackageRegistry,
+        TokenScope::WritePackageRegistry,
+    ];
+
+    /// The API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::ReadRepository => "read_repository",
+            TokenScope::ReadRegistry => "read_registry",
+            TokenScope::WriteRegistry => "write_registry",
+            TokenScope::ReadPackageRegistry => "read_package_registry",
+            TokenScope::WritePackageRegistry => "write_package_registry",
+        }
+    }
+}
+
+impl FromStr for TokenScope {
+    type Err = TokenError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TokenScope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| TokenError::UnknownScope(s.to_owned()))
+    }
+}
+
+/// A non-empty set of token scopes, kept sorted and without repeats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenScopes(Vec<TokenScope>);
+
+impl TokenScopes {
+    /// Validate a list of scope words (at least one, all known).
+    pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<TokenScopes, TokenError> {
+        let mut scopes = words
+            .into_iter()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<TokenScope>, _>>()?;
+        scopes.sort();
+        scopes.dedup();
+        if scopes.is_empty() {
+            return Err(TokenError::NoScope);
+        }
+        Ok(TokenScopes(scopes))
+    }
+
+    /// Whether `scope` is held.
+    pub fn has(&self, scope: TokenScope) -> bool {
+        self.0.contains(&scope)
+    }
+
+    /// The API spellings, canonical order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0.iter().map(|s| s.as_str()).collect()
+    }
+
+    /// Stored form: the spellings joined by commas.
+    pub fn to_stored(&self) -> String {
+        self.names().join(",")
+    }
+}
+
+/// A validated token name (1..=255 characters).
+pub fn validate_name(name: &str) -> Result<(), TokenError> {
+    let len = name.chars().count();
+    if len == 0 || len > 255 || name.trim().is_empty() {
+        return Err(TokenError::InvalidName);
+    }
+    Ok(())
+}
+
+/// A validated custom username: `^[A-Za-z0-9.+_-]+$`, at most 255 characters.
+pub fn validate_username(username: &str) -> Result<(), TokenError> {
+    let ok = !username.is_empty()
+        && username.len() <= 255
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(TokenError::InvalidUsername)
+    }
+}
+
+/// The username given to a token created without one.
+pub fn default_username(id: i64) -> String {
+    format!("gitlab+deploy-token-{id}")
+}
+
+/// Parse an expiry: `YYYY-MM-DD` means 00:00:00 UTC that day; otherwise RFC 3339.
+/// The instant must be strictly after `now`.
+pub fn parse_expiry(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, TokenError> {
+    let invalid = || TokenError::InvalidExpiry(text.to_owned());
+    let date_format = time::macros::format_description!("[year]-[month]-[day]");
+    let at = match Date::parse(text, date_format) {
+        Ok(date) => date.with_time(Time::MIDNIGHT).assume_utc(),
+        Err(_) => OffsetDateTime::parse(text, &Rfc3339).map_err(|_| invalid())?,
+    };
+    if at <= now {
+        return Err(TokenError::ExpiryInPast);
+    }
+    Ok(at)
+}
+
+/// Whether an expiry has passed: expired means `now >= expires_at`, everywhere.
+pub fn is_expired(expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
+    expires_at.is_some_and(|at| now >= at)
+}
+
+/// What holds a deploy token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// A project token: covers that project's repositories.
+    Project {
+        /// Project id.
+        id: i64,
+        /// Project path.
+        path: String,
+    },
+    /// A group token: covers every project of the group and its subgroups.
+    Group {
+        /// Group id.
+        id: i64,
+        /// Group path.
+        path: String,
+    },
+}
+
+impl Holder {
+    /// The holder's full path.
+    pub fn path(&self) -> &str {
+        match self {
+            Holder::Project { path, .. } | Holder::Group { path, .. } => path,
+        }
+    }
+}
+
+/// A stored deploy token (never its secret).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeployToken {
+    /// Token id.
+    pub id: i64,
+    /// Human name.
+    pub name: String,
+    /// Basic-auth username.
+    pub username: String,
+    /// Project or group that holds it.
+    pub holder: Holder,
+    /// Granted scopes.
+    pub scopes: TokenScopes,
+    /// When it stops working, if ever.
+    pub expires_at: Option<OffsetDateTime>,
+    /// Whether it was revoked (the row is kept).
+    pub revoked: bool,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+impl DeployToken {
+    /// Whether the token has expired at `now`.
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        is_expired(self.expires_at, now)
+    }
+
+    /// Neither revoked nor expired at `now`.
+    pub fn is_active(&self, now: OffsetDateTime) -> bool {
+        !self.revoked && !self.is_expired(now)
+    }
+}
+
+/// Constant-time equality of two strings (the lengths may leak, the contents don't).
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn generated_secrets_are_prefixed_random_and_url_safe() {
+        let a = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
+        let b = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
+        assert_ne!(a.expose(), b.expose());
+        let body = a.expose().strip_prefix("gldt-").unwrap();
+        assert!(body.len() >= 20);
+        assert!(
+            body.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+        assert_eq!(format!("{a:?}"), "PlainToken(<redacted>)");
+    }
+
+    #[test]
+    fn digest_is_sha256_of_the_secret() {
+        let t = PlainToken::from_client("gldt-abc");
+        // sha256("gldt-abc"), computed with `printf gldt-abc | sha256sum`.
+        let hex: String = t.digest().0.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "99aa78ed81ab13085c8bdae16d6eb2b5010475e029625b5b4c185b6ba5ce7078"
+        );
+        assert_eq!(t.digest(), PlainToken::from_client("gldt-abc").digest());
+        assert_ne!(t.digest(), PlainToken::from_client("gldt-abd").digest());
+    }
+
+    #[test]
+    fn usernames() {
+        for ok in ["gitlab+deploy-token-1", "ci.bot_01-x", "A"] {
+            assert!(validate_username(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "a:b", "ü", "a/b", &"x".repeat(256)] {
+            assert_eq!(validate_username(bad), Err(TokenError::InvalidUsername), "{bad}");
+        }
+        assert_eq!(default_username(7), "gitlab+deploy-token-7");
+    }
+
+    #[test]
+    fn names() {
+        assert!(validate_name("ci").is_ok());
+        assert!(validate_name(&"n".repeat(255)).is_ok());
+        assert!(validate_name("").is_err());
+        assert!(validate_name("   ").is_err());
+        assert!(validate_name(&"n".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn scopes_parse_sort_and_reject_unknown() {
+        let s = TokenScopes::parse(["write_registry", "read_registry", "read_registry"]).unwrap();
+        assert_eq!(s.names(), ["read_registry", "write_registry"]);
+        assert_eq!(s.to_stored(), "read_registry,write_registry");
+        assert!(s.has(TokenScope::WriteRegistry));
+        assert!(!s.has(TokenScope::ReadRepository));
+        assert_eq!(
+            TokenScopes::parse(["api"]),
+            Err(TokenError::UnknownScope("api".into()))
+        );
+        assert_eq!(TokenScopes::parse([""]), Err(TokenError::NoScope));
+        assert_eq!(TokenScopes::parse([]), Err(TokenError::NoScope));
+    }
+
+    #[test]
+    fn expiry_parsing() {
+        let now = datetime!(2026-11-25 12:00 UTC);
+        assert_eq!(
+            parse_expiry("2027-06-30", now).unwrap(),
+            datetime!(2027-06-30 00:00 UTC)
+        );
+        assert_eq!(
+            parse_expiry("2026-11-25T13:30:00+01:00", now).unwrap(),
+            datetime!(2026-11-25 12:30 UTC)
+        );
+        assert_eq!(parse_expiry("2026-11-25", now), Err(TokenError::ExpiryInPast));
+        assert_eq!(
+            parse_expiry("2026-11-25T12:00:00Z", now),
+            Err(TokenError::ExpiryInPast)
+        );
+        assert!(parse_expiry("2026-11-26", now).is_ok());
+        for bad in ["tomorrow", "2027-13-01", "2027/01/01", "2027-01-01 00:00"] {
+            assert!(matches!(parse_expiry(bad, now), Err(TokenError::InvalidExpiry(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn expired_exactly_at_the_boundary() {
+        let at = datetime!(2027-01-01 00:00 UTC);
+        assert!(!is_expired(Some(at), at - time::Duration::nanoseconds(1)));
+        assert!(is_expired(Some(at), at));
+        assert!(is_expired(Some(at), at + time::Duration::seconds(1)));
+        assert!(!is_expired(None, at));
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "ab"));
+    }
+}

@@ -1,0 +1,6 @@
+//! regauth: a token-auth service for Docker/OCI registries built around GitLab-style deploy
+//! tokens. The registry sends clients to `/jwt/auth`; regauth checks their deploy token and
+//! answers with a signed JWT listing exactly what they may pull or push.
+#![forbid(unsafe_code)]
+
+pub mod domain;
