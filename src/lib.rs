@@ -3,4 +3,10 @@
 //! answers with a signed JWT listing exactly what they may pull or push.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod http;
+pub mod jwt;
+pub mod storage;

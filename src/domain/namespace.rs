@@ -158,6 +158,54 @@ pub struct ProjectFacts {
     pub registry: RegistryAccess,
 }
 
+/// A stored group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// Group id.
+    pub id: i64,
+    /// Parent group, `None` at the top.
+    pub parent_id: Option<i64>,
+    /// Full path (`acme/backend`).
+    pub path: String,
+    /// Display name.
+    pub name: String,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Creation time.
+    pub created_at: time::OffsetDateTime,
+}
+
+/// A stored project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Project {
+    /// Project id.
+    pub id: i64,
+    /// The group it lives in.
+    pub group_id: i64,
+    /// Full path (`acme/backend/api`).
+    pub path: String,
+    /// Display name.
+    pub name: String,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Registry access level.
+    pub registry: RegistryAccess,
+    /// Creation time.
+    pub created_at: time::OffsetDateTime,
+}
+
+impl Project {
+    /// The part of the project authorization looks at.
+    pub fn facts(&self) -> ProjectFacts {
+        ProjectFacts {
+            id: self.id,
+            path: self.path.clone(),
+            visibility: self.visibility,
+            registry: self.registry,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -201,8 +201,14 @@ mod tests {
     fn parses_and_prints_canonically() {
         let cases = [
             ("repository:acme/app:pull", "repository:acme/app:pull"),
-            ("repository:acme/app:push,pull", "repository:acme/app:pull,push"),
-            ("repository:a/b:pull,pull,push,pull", "repository:a/b:pull,push"),
+            (
+                "repository:acme/app:push,pull",
+                "repository:acme/app:pull,push",
+            ),
+            (
+                "repository:a/b:pull,pull,push,pull",
+                "repository:a/b:pull,push",
+            ),
             ("repository:a/b:*", "repository:a/b:*"),
             ("registry:catalog:*", "registry:catalog:*"),
             (
@@ -257,11 +263,16 @@ mod tests {
 
     #[test]
     fn parse_all_splits_on_whitespace_and_keeps_duplicates() {
-        let scopes = parse_all(["repository:a:pull repository:b:push", "repository:a:pull"]).unwrap();
+        let scopes =
+            parse_all(["repository:a:pull repository:b:push", "repository:a:pull"]).unwrap();
         let printed: Vec<String> = scopes.iter().map(ToString::to_string).collect();
         assert_eq!(
             printed,
-            ["repository:a:pull", "repository:b:push", "repository:a:pull"]
+            [
+                "repository:a:pull",
+                "repository:b:push",
+                "repository:a:pull"
+            ]
         );
         assert!(parse_all(["repository:a:pull bad"]).is_err());
         assert!(parse_all(Vec::<&str>::new()).unwrap().is_empty());

@@ -328,7 +328,11 @@ mod tests {
             assert!(validate_username(ok).is_ok(), "{ok}");
         }
         for bad in ["", "a b", "a:b", "ü", "a/b", &"x".repeat(256)] {
-            assert_eq!(validate_username(bad), Err(TokenError::InvalidUsername), "{bad}");
+            assert_eq!(
+                validate_username(bad),
+                Err(TokenError::InvalidUsername),
+                "{bad}"
+            );
         }
         assert_eq!(default_username(7), "gitlab+deploy-token-7");
     }
@@ -368,14 +372,20 @@ mod tests {
             parse_expiry("2026-11-25T13:30:00+01:00", now).unwrap(),
             datetime!(2026-11-25 12:30 UTC)
         );
-        assert_eq!(parse_expiry("2026-11-25", now), Err(TokenError::ExpiryInPast));
+        assert_eq!(
+            parse_expiry("2026-11-25", now),
+            Err(TokenError::ExpiryInPast)
+        );
         assert_eq!(
             parse_expiry("2026-11-25T12:00:00Z", now),
             Err(TokenError::ExpiryInPast)
         );
         assert!(parse_expiry("2026-11-26", now).is_ok());
         for bad in ["tomorrow", "2027-13-01", "2027/01/01", "2027-01-01 00:00"] {
-            assert!(matches!(parse_expiry(bad, now), Err(TokenError::InvalidExpiry(_))), "{bad}");
+            assert!(
+                matches!(parse_expiry(bad, now), Err(TokenError::InvalidExpiry(_))),
+                "{bad}"
+            );
         }
     }
 

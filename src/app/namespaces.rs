@@ -1,0 +1,113 @@
+//! Creating and finding groups and projects.
+
+use super::{App, AppError};
+use crate::domain::namespace::{Group, NamespacePath, Project, RegistryAccess, Visibility};
+use crate::domain::token::Holder;
+use crate::storage::namespaces as db;
+use rusqlite::Connection;
+
+/// Names a token holder by path, or by numeric id as GitLab's `:id` does.
+#[derive(Clone, Copy, Debug)]
+pub enum HolderRef<'a> {
+    /// A project path or id.
+    Project(&'a str),
+    /// A group path or id.
+    Group(&'a str),
+}
+
+impl App {
+    /// Create a group; its parent (if the path has one) must exist.
+    pub fn create_group(&self, path: &str, visibility: Visibility) -> Result<Group, AppError> {
+        let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
+        let conn = self.conn()?;
+        ensure_free(&conn, &path)?;
+        let parent_id = match path.parent() {
+            Some(parent) => Some(require_group(&conn, parent.as_str())?.id),
+            None => None,
+        };
+        let name = path.last_component().to_owned();
+        Ok(db::insert_group(
+            &conn,
+            parent_id,
+            path.as_str(),
+            &name,
+            visibility,
+            self.now(),
+        )?)
+    }
+
+    /// Create a project inside an existing group.
+    pub fn create_project(
+        &self,
+        path: &str,
+        visibility: Visibility,
+        registry: RegistryAccess,
+    ) -> Result<Project, AppError> {
+        let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
+        let Some(parent) = path.parent() else {
+            return Err(AppError::invalid(
+                "path",
+                "a project lives in a group: use GROUP/PROJECT",
+            ));
+        };
+        let conn = self.conn()?;
+        ensure_free(&conn, &path)?;
+        let group = require_group(&conn, parent.as_str())?;
+        let name = path.last_component().to_owned();
+        Ok(db::insert_project(
+            &conn,
+            group.id,
+            path.as_str(),
+            &name,
+            visibility,
+            registry,
+            self.now(),
+        )?)
+    }
+
+    /// Resolve a holder reference to a token holder.
+    pub fn resolve_holder(&self, holder: HolderRef<'_>) -> Result<Holder, AppError> {
+        resolve_holder(&*self.conn()?, holder)
+    }
+}
+
+/// Resolve a holder reference on an open connection.
+pub fn resolve_holder(conn: &Connection, holder: HolderRef<'_>) -> Result<Holder, AppError> {
+    match holder {
+        HolderRef::Project(key) => {
+            let project = match key.parse::<i64>() {
+                Ok(id) => db::project_by_id(conn, id)?,
+                Err(_) => db::project_by_path(conn, key)?,
+            };
+            let p =
+                project.ok_or_else(|| AppError::NotFound(format!("project {key} not found")))?;
+            Ok(Holder::Project {
+                id: p.id,
+                path: p.path,
+            })
+        }
+        HolderRef::Group(key) => {
+            let group = match key.parse::<i64>() {
+                Ok(id) => db::group_by_id(conn, id)?,
+                Err(_) => db::group_by_path(conn, key)?,
+            };
+            let g = group.ok_or_else(|| AppError::NotFound(format!("group {key} not found")))?;
+            Ok(Holder::Group {
+                id: g.id,
+                path: g.path,
+            })
+        }
+    }
+}
+
+fn ensure_free(conn: &Connection, path: &NamespacePath) -> Result<(), AppError> {
+    if db::path_taken(conn, path.as_str())? {
+        return Err(AppError::Conflict(format!("path {path} is already taken")));
+    }
+    Ok(())
+}
+
+fn require_group(conn: &Connection, path: &str) -> Result<Group, AppError> {
+    db::group_by_path(conn, path)?
+        .ok_or_else(|| AppError::NotFound(format!("group {path} not found: create it first")))
+}

@@ -1,0 +1,258 @@
+//! One typed configuration: built-in defaults < TOML file < `REGAUTH_*` environment.
+//! Every value goes through one parser per key, so a bad value is reported with the name
+//! of the key (and the environment variable) it came from.
+
+use crate::jwt::Algorithm;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The service's settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on (`REGAUTH_LISTEN`).
+    pub listen: SocketAddr,
+    /// SQLite database file (`REGAUTH_DATABASE`).
+    pub database: PathBuf,
+    /// Directory holding the signing key and certificate (`REGAUTH_KEYS_DIR`).
+    pub keys_dir: PathBuf,
+    /// JWT `iss`, the registry's `auth.token.issuer` (`REGAUTH_ISSUER`).
+    pub issuer: String,
+    /// Lifetime of issued registry tokens in seconds (`REGAUTH_TOKEN_LIFETIME`).
+    pub token_lifetime: u64,
+    /// Signing algorithm (`REGAUTH_SIGNING_ALGORITHM`).
+    pub signing_algorithm: Algorithm,
+    /// Whether tokens carry the certificate in an `x5c` header (`REGAUTH_X5C`).
+    pub x5c: bool,
+    /// The container registry's service name, the JWT `aud` (`REGAUTH_REGISTRY_SERVICE`).
+    pub registry_service: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 5001)),
+            database: PathBuf::from("data/regauth.db"),
+            keys_dir: PathBuf::from("keys"),
+            issuer: "regauth".into(),
+            token_lifetime: 900,
+            signing_algorithm: Algorithm::Es256,
+            x5c: true,
+            registry_service: "container_registry".into(),
+        }
+    }
+}
+
+/// A configuration problem, naming the key it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value did not parse or is out of range.
+    #[error("invalid {key}: {message}")]
+    Invalid {
+        /// The key (`token_lifetime`) or variable (`REGAUTH_TOKEN_LIFETIME`).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file could not be read or is not TOML.
+    #[error("cannot read config file {path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Scalar keys: TOML name; the environment variable is `REGAUTH_` + the name in capitals.
+const KEYS: &[&str] = &[
+    "listen",
+    "database",
+    "keys_dir",
+    "issuer",
+    "token_lifetime",
+    "signing_algorithm",
+    "x5c",
+    "registry_service",
+];
+
+impl Config {
+    /// Build the configuration from an optional file and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::load_with(file, |name| std::env::var(name).ok())
+    }
+
+    /// Build the configuration from an optional file and an environment lookup.
+    pub fn load_with(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut config = Config::default();
+        if let Some(path) = file {
+            config.apply_file(path)?;
+        }
+        for key in KEYS {
+            let var = env_name(key);
+            if let Some(value) = env(&var) {
+                config
+                    .set(key, &value)
+                    .map_err(|message| ConfigError::Invalid {
+                        key: var.clone(),
+                        message,
+                    })?;
+            }
+        }
+        Ok(config)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let file_error = |message: String| ConfigError::File {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(e.to_string()))?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| file_error(e.to_string()))?;
+        for (key, value) in table {
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => other.to_string(),
+            };
+            self.set(&key, &text)
+                .map_err(|message| ConfigError::Invalid { key, message })?;
+        }
+        Ok(())
+    }
+
+    /// Set one key from its text form.
+    fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        match key {
+            "listen" => {
+                self.listen = value
+                    .parse()
+                    .map_err(|_| format!("{value:?} is not an address such as 127.0.0.1:5001"))?
+            }
+            "database" => self.database = non_empty(value)?.into(),
+            "keys_dir" => self.keys_dir = non_empty(value)?.into(),
+            "issuer" => self.issuer = non_empty(value)?.into(),
+            "registry_service" => self.registry_service = non_empty(value)?.into(),
+            "token_lifetime" => {
+                self.token_lifetime = value
+                    .parse()
+                    .ok()
+                    .filter(|s| (60..=86_400).contains(s))
+                    .ok_or_else(|| {
+                        format!("{value:?} is not a number of seconds from 60 to 86400")
+                    })?
+            }
+            "signing_algorithm" => {
+                self.signing_algorithm = value
+                    .parse()
+                    .map_err(|_| format!("{value:?} is not ES256 or RS256"))?
+            }
+            "x5c" => self.x5c = parse_bool(value)?,
+            _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
+        }
+        Ok(())
+    }
+}
+
+/// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.
+fn env_name(key: &str) -> String {
+    format!("REGAUTH_{}", key.to_ascii_uppercase())
+}
+
+fn non_empty(value: &str) -> Result<&str, String> {
+    if value.trim().is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(value)
+    }
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!("{value:?} is not true or false")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:5001");
+        assert_eq!(c.database, PathBuf::from("data/regauth.db"));
+        assert_eq!(c.keys_dir, PathBuf::from("keys"));
+        assert_eq!(c.issuer, "regauth");
+        assert_eq!(c.token_lifetime, 900);
+        assert_eq!(c.signing_algorithm, Algorithm::Es256);
+        assert!(c.x5c);
+        assert_eq!(c.registry_service, "container_registry");
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("regauth.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:6001\"\ntoken_lifetime = 300\nx5c = false\nissuer = \"file\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with(
+            Some(&file),
+            env(&[
+                ("REGAUTH_ISSUER", "env"),
+                ("REGAUTH_SIGNING_ALGORITHM", "RS256"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:6001");
+        assert_eq!(c.token_lifetime, 300);
+        assert!(!c.x5c);
+        assert_eq!(c.issuer, "env");
+        assert_eq!(c.signing_algorithm, Algorithm::Rs256);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases = [
+            ("REGAUTH_LISTEN", "nowhere"),
+            ("REGAUTH_TOKEN_LIFETIME", "ten"),
+            ("REGAUTH_TOKEN_LIFETIME", "30"),
+            ("REGAUTH_SIGNING_ALGORITHM", "HS256"),
+            ("REGAUTH_X5C", "maybe"),
+            ("REGAUTH_ISSUER", ""),
+        ];
+        for (var, value) in cases {
+            let err = Config::load_with(None, env(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().contains(var), "{var}={value}: {err}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+        let err = Config::load_with(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("lisen"), "{err}");
+        std::fs::write(&file, "token_lifetime = \"x\"\n").unwrap();
+        let err = Config::load_with(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("token_lifetime"), "{err}");
+        let missing = Config::load_with(Some(&dir.path().join("none.toml")), env(&[]));
+        assert!(missing.unwrap_err().to_string().contains("none.toml"));
+    }
+}

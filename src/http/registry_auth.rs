@@ -1,0 +1,196 @@
+//! `GET` and `POST /jwt/auth`: the Docker token protocol and its OAuth2 form.
+//!
+//! Parameters are read from the raw query string or form body because `scope` may repeat,
+//! which typed extractors cannot collect.
+
+use super::error::ApiError;
+use crate::app::deploy_tokens::rfc3339;
+use crate::app::registry_auth::{Credentials, TokenGrant, TokenRequest, TokenService};
+use crate::domain::token::PlainToken;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, Header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_httpauth::headers::authorization::{Authorization, Basic};
+use futures_util::StreamExt;
+use serde_json::json;
+
+/// Largest form body accepted on POST.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// Decoded `key=value` pairs, repeated keys kept in order.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn parse(text: &str) -> Result<Params, ApiError> {
+        serde_urlencoded::from_str(text)
+            .map(Params)
+            .map_err(|_| ApiError::bad_request("malformed form or query string"))
+    }
+
+    fn first(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// `offline_token=true` (Docker) or `access_type=offline` (OAuth2).
+    fn offline(&self) -> bool {
+        self.first("offline_token") == Some("true") || self.first("access_type") == Some("offline")
+    }
+}
+
+/// `GET /jwt/auth?service=…&scope=…` with optional HTTP Basic credentials.
+pub async fn get(
+    req: HttpRequest,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, ApiError> {
+    let params = Params::parse(req.query_string())?;
+    let credentials = basic_credentials(&req)?;
+    respond(&req, service, &params, credentials, false).await
+}
+
+/// `POST /jwt/auth` with a form body (chunked or not): password or refresh-token grant.
+pub async fn post(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::bad_request("could not read the request body"))?;
+        if body.len() + chunk.len() > MAX_FORM_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "INVALID_REQUEST",
+                "request body too large",
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::bad_request("request body is not UTF-8"))?;
+    let params = Params::parse(text)?;
+    let credentials = match params.first("grant_type") {
+        Some("password") => match (params.first("username"), params.first("password")) {
+            (Some(user), Some(pass)) => Credentials::Password {
+                username: user.to_owned(),
+                secret: PlainToken::from_client(pass),
+            },
+            _ => basic_credentials(&req)?,
+        },
+        Some("refresh_token") => match params.first("refresh_token") {
+            Some(t) => Credentials::RefreshToken(PlainToken::from_client(t)),
+            None => return Err(ApiError::bad_request("refresh_token is required")),
+        },
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "unsupported grant_type {other:?}: use password or refresh_token"
+            )));
+        }
+        None => basic_credentials(&req)?,
+    };
+    respond(&req, service, &params, credentials, true).await
+}
+
+/// Run the use case off the async runtime, log one line, shape the answer.
+async fn respond(
+    req: &HttpRequest,
+    service: web::Data<TokenService>,
+    params: &Params,
+    credentials: Credentials,
+    post: bool,
+) -> Result<HttpResponse, ApiError> {
+    let username = match &credentials {
+        Credentials::Password { username, .. } => username.clone(),
+        Credentials::RefreshToken(_) => "(refresh token)".into(),
+        Credentials::None => String::new(),
+    };
+    let request = TokenRequest {
+        service: params.first("service").map(str::to_owned),
+        scopes: params.all("scope"),
+        credentials,
+        offline: params.offline(),
+    };
+    let svc = service.clone();
+    let outcome = web::block(move || svc.issue(&request)).await?;
+    let service_name = params.first("service").unwrap_or("");
+    match outcome {
+        Ok(grant) => {
+            tracing::info!(
+                method = %req.method(),
+                service = service_name,
+                username = grant.granted.subject(),
+                granted = %grant.granted.scope_string(),
+                status = 200,
+                "token issued"
+            );
+            Ok(success(&grant, post))
+        }
+        Err(e) => {
+            let error = ApiError::from(e);
+            tracing::info!(
+                method = %req.method(),
+                service = service_name,
+                username = %username,
+                status = error.status.as_u16(),
+                reason = %error.message,
+                "token refused"
+            );
+            Err(error)
+        }
+    }
+}
+
+/// The 200 body: `token` and `access_token` (the same JWT), integer `expires_in`,
+/// RFC 3339 `issued_at`, `refresh_token` when issued, `scope` on POST.
+fn success(grant: &TokenGrant, post: bool) -> HttpResponse {
+    let mut body = json!({
+        "token": grant.issued.token,
+        "access_token": grant.issued.token,
+        "expires_in": grant.issued.expires_in,
+        "issued_at": rfc3339(grant.issued.issued_at),
+    });
+    if let Some(refresh) = &grant.refresh_token {
+        body["refresh_token"] = json!(refresh);
+    }
+    if post {
+        body["scope"] = json!(grant.granted.scope_string());
+    }
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// HTTP Basic credentials, if an `Authorization` header is present. Any other scheme, or
+/// a malformed header, counts as bad credentials (never as anonymous).
+fn basic_credentials(req: &HttpRequest) -> Result<Credentials, ApiError> {
+    if !req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
+        return Ok(Credentials::None);
+    }
+    let unauthorized = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHORIZED",
+            crate::domain::authz::BAD_CREDENTIALS,
+        )
+    };
+    let auth = Authorization::<Basic>::parse(req).map_err(|_| unauthorized())?;
+    let basic = auth.as_ref();
+    let password = basic.password().ok_or_else(unauthorized)?;
+    Ok(Credentials::Password {
+        username: basic.user_id().to_string(),
+        secret: PlainToken::from_client(password),
+    })
+}

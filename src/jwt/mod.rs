@@ -1,0 +1,7 @@
+//! JWT signing for registry tokens: keys parsed once, compact JWS, token issuing.
+
+pub mod issuer;
+pub mod jws;
+pub mod keys;
+
+pub use keys::{Algorithm, KeyError, SigningKey};

@@ -1,0 +1,47 @@
+-- Groups nest to any depth; projects live in a group. Paths are unique across both tables
+-- (checked by the application, which sees both).
+CREATE TABLE groups (
+    id          INTEGER PRIMARY KEY,
+    parent_id   INTEGER REFERENCES groups(id),
+    path        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    visibility  TEXT NOT NULL CHECK (visibility IN ('private', 'internal', 'public')),
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE projects (
+    id          INTEGER PRIMARY KEY,
+    group_id    INTEGER NOT NULL REFERENCES groups(id),
+    path        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    visibility  TEXT NOT NULL CHECK (visibility IN ('private', 'internal', 'public')),
+    registry    TEXT NOT NULL CHECK (registry IN ('enabled', 'private', 'disabled')),
+    created_at  INTEGER NOT NULL
+);
+
+-- Only the SHA-256 digest of a token is stored; revoked rows are kept.
+CREATE TABLE deploy_tokens (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER REFERENCES projects(id),
+    group_id    INTEGER REFERENCES groups(id),
+    name        TEXT NOT NULL,
+    username    TEXT NOT NULL,
+    digest      BLOB NOT NULL UNIQUE,
+    scopes      TEXT NOT NULL,
+    expires_at  INTEGER,
+    revoked_at  INTEGER,
+    created_at  INTEGER NOT NULL,
+    CHECK ((project_id IS NULL) <> (group_id IS NULL))
+);
+CREATE INDEX deploy_tokens_project ON deploy_tokens(project_id);
+CREATE INDEX deploy_tokens_group ON deploy_tokens(group_id);
+
+-- Refresh tokens (docker login's identity tokens): digests only, bound to one deploy token
+-- and one service, reusable until the deploy token stops being active.
+CREATE TABLE refresh_tokens (
+    id               INTEGER PRIMARY KEY,
+    digest           BLOB NOT NULL UNIQUE,
+    deploy_token_id  INTEGER NOT NULL REFERENCES deploy_tokens(id),
+    service          TEXT NOT NULL,
+    created_at       INTEGER NOT NULL
+);

@@ -1,0 +1,140 @@
+//! Groups and projects.
+
+use super::{StorageError, from_unix, parse_column, to_unix};
+use crate::domain::namespace::{Group, Project, ProjectFacts, RegistryAccess, Visibility};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::OffsetDateTime;
+
+const GROUP_COLUMNS: &str = "id, parent_id, path, name, visibility, created_at";
+const PROJECT_COLUMNS: &str = "id, group_id, path, name, visibility, registry, created_at";
+
+fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
+    Ok(Group {
+        id: r.get(0)?,
+        parent_id: r.get(1)?,
+        path: r.get(2)?,
+        name: r.get(3)?,
+        visibility: parse_column(4, r.get(4)?)?,
+        created_at: from_unix(r.get(5)?)?,
+    })
+}
+
+fn project_row(r: &Row<'_>) -> rusqlite::Result<Project> {
+    Ok(Project {
+        id: r.get(0)?,
+        group_id: r.get(1)?,
+        path: r.get(2)?,
+        name: r.get(3)?,
+        visibility: parse_column(4, r.get(4)?)?,
+        registry: parse_column(5, r.get(5)?)?,
+        created_at: from_unix(r.get(6)?)?,
+    })
+}
+
+/// Insert a group; the caller has checked that the path is free and the parent exists.
+pub fn insert_group(
+    conn: &Connection,
+    parent_id: Option<i64>,
+    path: &str,
+    name: &str,
+    visibility: Visibility,
+    now: OffsetDateTime,
+) -> Result<Group, StorageError> {
+    conn.execute(
+        "INSERT INTO groups (parent_id, path, name, visibility, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![parent_id, path, name, visibility.as_str(), to_unix(now)],
+    )?;
+    group_by_id(conn, conn.last_insert_rowid())?.ok_or(StorageError::Corrupt("groups.id"))
+}
+
+/// Insert a project; the caller has checked that the path is free and the group exists.
+pub fn insert_project(
+    conn: &Connection,
+    group_id: i64,
+    path: &str,
+    name: &str,
+    visibility: Visibility,
+    registry: RegistryAccess,
+    now: OffsetDateTime,
+) -> Result<Project, StorageError> {
+    conn.execute(
+        "INSERT INTO projects (group_id, path, name, visibility, registry, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![group_id, path, name, visibility.as_str(), registry.as_str(), to_unix(now)],
+    )?;
+    project_by_id(conn, conn.last_insert_rowid())?.ok_or(StorageError::Corrupt("projects.id"))
+}
+
+/// The group with this id.
+pub fn group_by_id(conn: &Connection, id: i64) -> Result<Option<Group>, StorageError> {
+    let sql = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], group_row).optional()?)
+}
+
+/// The group at this path.
+pub fn group_by_path(conn: &Connection, path: &str) -> Result<Option<Group>, StorageError> {
+    let sql = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE path = ?1");
+    Ok(conn.query_row(&sql, [path], group_row).optional()?)
+}
+
+/// The project with this id.
+pub fn project_by_id(conn: &Connection, id: i64) -> Result<Option<Project>, StorageError> {
+    let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], project_row).optional()?)
+}
+
+/// The project at this path.
+pub fn project_by_path(conn: &Connection, path: &str) -> Result<Option<Project>, StorageError> {
+    let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE path = ?1");
+    Ok(conn.query_row(&sql, [path], project_row).optional()?)
+}
+
+/// Whether a group or a project already uses `path`.
+pub fn path_taken(conn: &Connection, path: &str) -> Result<bool, StorageError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM groups WHERE path = ?1) OR EXISTS (SELECT 1 FROM projects WHERE path = ?1)",
+        [path],
+        |r| r.get(0),
+    )?)
+}
+
+/// The project owning `repository`: the project whose path is the longest prefix of it
+/// (`g/p` owns `g/p`, `g/p/web`, `g/p/a/b`).
+pub fn project_for_repository(
+    conn: &Connection,
+    repository: &str,
+) -> Result<Option<ProjectFacts>, StorageError> {
+    let mut candidates: Vec<&str> = vec![repository];
+    candidates.extend(
+        repository
+            .char_indices()
+            .filter(|(_, c)| *c == '/')
+            .map(|(i, _)| &repository[..i]),
+    );
+    // A repository name has a bounded depth; cap the query size for hostile input anyway.
+    candidates.truncate(32);
+    let placeholders = vec!["?"; candidates.len()].join(",");
+    let sql = format!(
+        "SELECT id, path, visibility, registry FROM projects WHERE path IN ({placeholders}) \
+         ORDER BY length(path) DESC LIMIT 1"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let facts = stmt
+        .query_row(rusqlite::params_from_iter(candidates), |r| {
+            Ok(ProjectFacts {
+                id: r.get(0)?,
+                path: r.get(1)?,
+                visibility: parse_column(2, r.get(2)?)?,
+                registry: parse_column(3, r.get(3)?)?,
+            })
+        })
+        .optional()?;
+    Ok(facts)
+}
+
+/// Every project, by path (for listings and benchmarks).
+pub fn list_projects(conn: &Connection) -> Result<Vec<Project>, StorageError> {
+    let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects ORDER BY path");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], project_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,152 @@
+//! Deploy tokens: rows hold the digest, never the secret.
+
+use super::{StorageError, from_unix, to_unix};
+use crate::domain::token::{DeployToken, Holder, TokenDigest, TokenScopes, default_username};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::OffsetDateTime;
+
+/// A token about to be stored.
+pub struct NewDeployToken<'a> {
+    /// Project or group holding it (ids are what count; paths are informational).
+    pub holder: &'a Holder,
+    /// Name.
+    pub name: &'a str,
+    /// Custom username; `None` gives `gitlab+deploy-token-{id}`.
+    pub username: Option<&'a str>,
+    /// Digest of the secret.
+    pub digest: &'a TokenDigest,
+    /// Scopes.
+    pub scopes: &'a TokenScopes,
+    /// Expiry.
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// Columns of a token joined with its holder's path.
+const SELECT: &str = "SELECT t.id, t.name, t.username, t.scopes, t.expires_at, t.revoked_at, \
+     t.created_at, t.project_id, p.path, t.group_id, g.path \
+     FROM deploy_tokens t LEFT JOIN projects p ON p.id = t.project_id \
+     LEFT JOIN groups g ON g.id = t.group_id";
+
+fn token_row(r: &Row<'_>) -> rusqlite::Result<DeployToken> {
+    let scopes: String = r.get(3)?;
+    let scopes = TokenScopes::parse(scopes.split(',')).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let holder = match (r.get::<_, Option<i64>>(7)?, r.get::<_, Option<i64>>(9)?) {
+        (Some(id), _) => Holder::Project {
+            id,
+            path: r.get(8)?,
+        },
+        (None, Some(id)) => Holder::Group {
+            id,
+            path: r.get(10)?,
+        },
+        (None, None) => {
+            return Err(rusqlite::Error::InvalidColumnType(
+                7,
+                "holder".into(),
+                rusqlite::types::Type::Null,
+            ));
+        }
+    };
+    Ok(DeployToken {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        username: r.get(2)?,
+        holder,
+        scopes,
+        expires_at: r.get::<_, Option<i64>>(4)?.map(from_unix).transpose()?,
+        revoked: r.get::<_, Option<i64>>(5)?.is_some(),
+        created_at: from_unix(r.get(6)?)?,
+    })
+}
+
+/// Store a new token; a missing username becomes `gitlab+deploy-token-{id}`.
+pub fn insert(
+    conn: &mut Connection,
+    new: &NewDeployToken<'_>,
+    now: OffsetDateTime,
+) -> Result<DeployToken, StorageError> {
+    let (project_id, group_id) = match new.holder {
+        Holder::Project { id, .. } => (Some(*id), None),
+        Holder::Group { id, .. } => (None, Some(*id)),
+    };
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO deploy_tokens (project_id, group_id, name, username, digest, scopes, expires_at, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            project_id,
+            group_id,
+            new.name,
+            new.username.unwrap_or(""),
+            &new.digest.0[..],
+            new.scopes.to_stored(),
+            new.expires_at.map(to_unix),
+            to_unix(now)
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    if new.username.is_none() {
+        tx.execute(
+            "UPDATE deploy_tokens SET username = ?1 WHERE id = ?2",
+            params![default_username(id), id],
+        )?;
+    }
+    tx.commit()?;
+    by_id(conn, id)?.ok_or(StorageError::Corrupt("deploy_tokens.id"))
+}
+
+/// The token with this id.
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<DeployToken>, StorageError> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?1"))?;
+    Ok(stmt.query_row([id], token_row).optional()?)
+}
+
+/// The token whose secret has this digest (revoked and expired ones included: the caller
+/// decides, so that every refusal looks the same).
+pub fn by_digest(
+    conn: &Connection,
+    digest: &TokenDigest,
+) -> Result<Option<DeployToken>, StorageError> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE t.digest = ?1"))?;
+    Ok(stmt.query_row([&digest.0[..]], token_row).optional()?)
+}
+
+/// Tokens held by `holder` (or all tokens when `None`), newest last; `active_only` drops
+/// revoked and expired ones as of `now`.
+pub fn list(
+    conn: &Connection,
+    holder: Option<&Holder>,
+    active_only: bool,
+    now: OffsetDateTime,
+) -> Result<Vec<DeployToken>, StorageError> {
+    let (filter, id) = match holder {
+        Some(Holder::Project { id, .. }) => ("t.project_id = ?1", *id),
+        Some(Holder::Group { id, .. }) => ("t.group_id = ?1", *id),
+        None => ("?1 = 0", 0),
+    };
+    let active = if active_only {
+        " AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?2)"
+    } else {
+        " AND ?2 = ?2"
+    };
+    let sql = format!("{SELECT} WHERE {filter}{active} ORDER BY t.id");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params![id, to_unix(now)], token_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Mark a token revoked (keeping the row); returns it, or `None` if there is no such token.
+/// Revoking twice keeps the first revocation time.
+pub fn revoke(
+    conn: &Connection,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<Option<DeployToken>, StorageError> {
+    conn.execute(
+        "UPDATE deploy_tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
+        params![to_unix(now), id],
+    )?;
+    by_id(conn, id)
+}
