@@ -78,7 +78,7 @@ enum Auth<'a> {
     Token(&'a DeployToken),
     /// `--authfile FILE` only.
     File(&'a Path),
-    /// No credentials, and an auth file that does not exist.
+    /// No credentials, and an empty auth file.
     Anonymous,
 }
 
@@ -89,7 +89,7 @@ impl Auth<'_> {
             Auth::File(path) => vec!["--authfile".to_owned(), path.display().to_string()],
             Auth::Anonymous => vec![
                 "--authfile".to_owned(),
-                stack.path("no-such-auth.json").display().to_string(),
+                stack.clients.authfile().display().to_string(),
             ],
         }
     }
@@ -377,7 +377,7 @@ fn public_project_allows_anonymous_pull_but_not_push() {
         "copy",
         "--dest-tls-verify=false",
         "--authfile",
-        &stack.path("no-such-auth.json").display().to_string(),
+        &stack.clients.authfile().display().to_string(),
         &image.reference(),
         &stack.docker_ref("oss/site/web:2"),
     ]);
@@ -512,8 +512,9 @@ fn skopeo_and_podman_login_then_logout() {
             &["-u", &read_only.username, "-p", "gldt-wrong-wrong", host],
         ]
         .concat();
+        // skopeo 1.9 and podman 4.3 print only this for a failed login, not the message.
         client(&[&["login"], &wrong[..]].concat())
-            .expect_failure_containing("login with a wrong token", &[OUR_401_MESSAGE]);
+            .expect_failure_containing("login with a wrong token", &[INVALID_CREDENTIALS]);
         let good = [
             &base[..],
             &["-u", &read_only.username, "-p", &read_only.token, host],
@@ -557,7 +558,26 @@ fn skopeo_delete_is_denied_for_deploy_tokens() {
             &read_write.creds(),
             &stack.docker_ref("acme/app/web:1"),
         ])
-        .expect_failure_containing("delete with a deploy token", &["denied"]);
+        .expect_failure_containing(
+            "delete with a deploy token",
+            &["Failed to delete", "UNAUTHORIZED"],
+        );
+
+    // skopeo asks for `repository:…:*`; a deploy token gets pull and push, never delete.
+    let (_, claims) = registry_token(&stack, &read_write, "repository:acme/app/web:*");
+    let mut actions: Vec<&str> = claims["access"][0]["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    actions.sort_unstable();
+    assert_eq!(
+        actions,
+        ["pull", "push"],
+        "granted access {}",
+        claims["access"]
+    );
     let still =
         inspect(&stack, Auth::Token(&read_write), "acme/app/web:1").expect_success("inspect");
     assert_eq!(still.stdout.trim(), image.manifest_digest);
@@ -664,27 +684,40 @@ fn buildah_builds_and_pushes_with_a_deploy_token() {
     stack.assert_logs_clean();
 }
 
+/// Asks regauth directly (GET, Basic auth) for a registry token for `scope`; returns the
+/// decoded JWT header and claims.
+fn registry_token(stack: &Stack, token: &DeployToken, scope: &str) -> (Value, Value) {
+    let response = http_client()
+        .get(format!("{}/jwt/auth", stack.regauth.url()))
+        .query(&[("service", "container_registry"), ("scope", scope)])
+        .basic_auth(&token.username, Some(&token.token))
+        .send()
+        .expect("GET /jwt/auth");
+    assert_eq!(response.status(), 200, "GET /jwt/auth scope={scope}");
+    let body: Value = response.json().expect("token JSON");
+    let jwt = body["token"].as_str().expect("token");
+    let mut parts = jwt.split('.').map(|part| {
+        let bytes = URL_SAFE_NO_PAD.decode(part).expect("base64url JWT part");
+        serde_json::from_slice::<Value>(&bytes).expect("JSON JWT part")
+    });
+    let header = parts.next().expect("JWT header");
+    let claims = parts.next().expect("JWT claims");
+    (header, claims)
+}
+
 /// Pushes and pulls through a stack signing with `signing`, after checking that the
 /// tokens regauth issues really carry that algorithm and (no) `x5c`.
 fn signing_is_accepted(signing: Signing) {
     let stack = Stack::start_with(signing);
     let (read_write, read_only) = acme_app(&stack);
 
-    let response = http_client()
-        .get(format!(
-            "{}/jwt/auth?service=container_registry&scope=repository:acme/app/web:pull",
-            stack.regauth.url()
-        ))
-        .basic_auth(&read_only.username, Some(&read_only.token))
-        .send()
-        .expect("GET /jwt/auth");
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().expect("token JSON");
-    let jwt = body["token"].as_str().expect("token");
-    let header = jwt.split('.').next().expect("JWT header");
-    let header: Value =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).expect("base64url")).expect("JSON");
+    let (header, _) = registry_token(&stack, &read_only, "repository:acme/app/web:pull");
     assert_eq!(header["alg"], signing.algorithm, "JWT header {header}");
+    // libtrust key id: 12 groups of 4 base32 characters joined by `:`.
+    assert!(
+        header["kid"].as_str().is_some_and(|kid| kid.len() == 59),
+        "JWT header {header}"
+    );
     assert_eq!(
         header.get("x5c").is_some(),
         signing.x5c,

@@ -24,6 +24,27 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock that only moves when told to: for tests and simulations.
+pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    /// A clock showing `at`.
+    pub fn new(at: OffsetDateTime) -> ManualClock {
+        ManualClock(std::sync::Mutex::new(at))
+    }
+
+    /// Move the clock to `at`.
+    pub fn set(&self, at: OffsetDateTime) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// A failed use case. HTTP and the CLI each map it once.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {

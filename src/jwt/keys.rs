@@ -396,9 +396,12 @@ fn read_text(path: &Path) -> Result<String, KeyError> {
     fs::read_to_string(path).map_err(io_error("read", path))
 }
 
-/// Decode a single-block PEM file, insisting on `label`.
+/// Decode a PEM file holding exactly one block, insisting on `label`.
 fn decode_pem(text: &[u8], label: &str, path: &Path) -> Result<Vec<u8>, KeyError> {
-    let pem_error = |e: der::pem::Error| invalid(path, format!("is not a usable PEM file: {e}"));
+    let pem_error =
+        |e: der::pem::Error| invalid(path, format!("is not a single-block PEM file: {e}"));
+    // The RFC 7468 decoder rejects blank lines after the block, which editors like to leave.
+    let text = text.trim_ascii_end();
     // The label is checked first so that legacy keys (which may carry PEM headers) get the hint.
     let found = der::pem::decode_label(text).map_err(pem_error)?;
     if found != label {
@@ -741,6 +744,16 @@ pub(super) mod tests {
             "{message}"
         );
         assert!(!message.contains(ES256_SEC1_KEY.lines().nth(1).unwrap()));
+    }
+
+    #[test]
+    fn openssl_text_output_and_trailing_blank_lines_are_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(KEY_FILE), format!("{ES256_KEY}\n\n")).unwrap();
+        let cert = format!("Certificate:\n    Data: ...\n{ES256_CERT}\r\n\n");
+        fs::write(dir.path().join(CERT_FILE), cert).unwrap();
+        let (key, _) = SigningKey::load_or_generate(dir.path(), Algorithm::Es256).unwrap();
+        assert_eq!(key.kid(), ES256_KID);
     }
 
     #[test]

@@ -338,10 +338,13 @@ impl Clients {
         ] {
             std::fs::create_dir_all(root.join(sub)).expect("create client dirs");
         }
-        Clients { root }
+        let clients = Clients { root };
+        // podman and buildah refuse a REGISTRY_AUTH_FILE that does not exist.
+        std::fs::write(clients.authfile(), r#"{"auths":{}}"#).expect("write empty auth file");
+        clients
     }
 
-    /// The default auth file of this test (may not exist yet).
+    /// The default auth file of this test's clients (`REGISTRY_AUTH_FILE`), empty at first.
     pub fn authfile(&self) -> PathBuf {
         self.root.join("auth.json")
     }

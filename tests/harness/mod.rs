@@ -1,0 +1,222 @@
+//! In-process test server: the real app on port 0 with a manual clock, plus helpers to
+//! create namespaces and tokens and to verify issued JWTs with the published certificate.
+#![allow(dead_code)]
+
+use regauth::app::deploy_tokens::CreateDeployToken;
+use regauth::app::namespaces::HolderRef;
+use regauth::app::registry_auth::TokenService;
+use regauth::app::{App, ManualClock};
+use regauth::domain::namespace::{RegistryAccess, Visibility};
+use regauth::jwt::issuer::Issuer;
+use regauth::jwt::{Algorithm, SigningKey};
+use regauth::storage::Store;
+use serde_json::Value;
+use std::sync::Arc;
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// The instant every test server starts at.
+pub const START: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
+/// Service name of the registry.
+pub const SERVICE: &str = "container_registry";
+
+/// A running server and direct access to its application.
+pub struct TestServer {
+    pub base: String,
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::blocking::Client,
+    handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+/// How to sign.
+pub struct KeyOptions {
+    pub algorithm: Algorithm,
+    pub x5c: bool,
+}
+
+impl Default for KeyOptions {
+    fn default() -> Self {
+        KeyOptions {
+            algorithm: Algorithm::Es256,
+            x5c: true,
+        }
+    }
+}
+
+impl TestServer {
+    /// ES256 with x5c.
+    pub fn start() -> TestServer {
+        TestServer::start_with(KeyOptions::default())
+    }
+
+    pub fn start_with(keys: KeyOptions) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("regauth.db")).unwrap();
+        let clock = Arc::new(ManualClock::new(START));
+        let app = App::with_clock(store, clock.clone());
+        let (key, _) =
+            SigningKey::load_or_generate(&dir.path().join("keys"), keys.algorithm).unwrap();
+        let issuer = Issuer::new(key, "regauth".into(), 900, keys.x5c);
+        let service = TokenService::new(app.clone(), issuer, SERVICE.into());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = regauth::http::server(listener, service).unwrap();
+                tx.send(server.handle()).unwrap();
+                server.await.unwrap();
+            })
+        });
+        let handle = rx.recv().unwrap();
+        TestServer {
+            base,
+            app,
+            clock,
+            http: reqwest::blocking::Client::new(),
+            handle,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Create the usual tree: groups acme, acme/backend, acme/frontend, other; projects
+    /// acme/backend/api (private), acme/frontend/web (private), acme/pub (public).
+    pub fn seed(&self) {
+        for g in ["acme", "acme/backend", "acme/frontend", "other"] {
+            self.app.create_group(g, Visibility::Private).unwrap();
+        }
+        let p = |path, vis| {
+            self.app
+                .create_project(path, vis, RegistryAccess::Enabled)
+                .unwrap()
+        };
+        p("acme/backend/api", Visibility::Private);
+        p("acme/frontend/web", Visibility::Private);
+        p("acme/pub", Visibility::Public);
+        p("other/app", Visibility::Private);
+    }
+
+    /// Create a token and return (id, username, secret).
+    pub fn token(&self, holder: HolderRef<'_>, scopes: &[&str]) -> (i64, String, String) {
+        self.token_expiring(holder, scopes, None)
+    }
+
+    pub fn token_expiring(
+        &self,
+        holder: HolderRef<'_>,
+        scopes: &[&str],
+        expires_at: Option<&str>,
+    ) -> (i64, String, String) {
+        let created = self
+            .app
+            .create_deploy_token(&CreateDeployToken {
+                holder,
+                name: "ci",
+                scopes: scopes.to_vec(),
+                username: None,
+                expires_at,
+            })
+            .unwrap();
+        (
+            created.token.id,
+            created.token.username.clone(),
+            created.secret.expose().to_owned(),
+        )
+    }
+
+    /// GET /jwt/auth with a raw query and optional Basic credentials.
+    pub fn get_token(&self, query: &str, creds: Option<(&str, &str)>) -> (u16, Value) {
+        let mut req = self.http.get(self.url(&format!("/jwt/auth?{query}")));
+        if let Some((u, p)) = creds {
+            req = req.basic_auth(u, Some(p));
+        }
+        let res = req.send().unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().unwrap())
+    }
+
+    /// POST /jwt/auth with a form body.
+    pub fn post_token(&self, form: &[(&str, &str)]) -> (u16, Value) {
+        let res = self
+            .http
+            .post(self.url("/jwt/auth"))
+            .form(form)
+            .send()
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().unwrap())
+    }
+
+    /// Verify a JWT's signature with the certificate published at /jwt/certs.pem and
+    /// return (header, claims).
+    pub fn verify(&self, jwt: &str) -> (jsonwebtoken::Header, Value) {
+        let pem = self
+            .http
+            .get(self.url("/jwt/certs.pem"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let header = jsonwebtoken::decode_header(jwt).unwrap();
+        let key = match header.alg {
+            jsonwebtoken::Algorithm::ES256 => {
+                jsonwebtoken::DecodingKey::from_ec_pem(pem.as_bytes())
+            }
+            _ => jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes()),
+        }
+        .unwrap();
+        let mut validation = jsonwebtoken::Validation::new(header.alg);
+        validation.set_audience(&[SERVICE]);
+        validation.set_issuer(&["regauth"]);
+        // The server's clock is a manual one; expiry is checked against it by the tests.
+        validation.validate_exp = false;
+        let data = jsonwebtoken::decode::<Value>(jwt, &key, &validation).unwrap();
+        (data.header, data.claims)
+    }
+
+    /// The `access` claim of a verified JWT, compactly: `name:actions` per entry.
+    pub fn access(&self, jwt: &str) -> Vec<String> {
+        let (_, claims) = self.verify(jwt);
+        claims["access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let actions: Vec<&str> = a["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap())
+                    .collect();
+                format!(
+                    "{}:{}:{}",
+                    a["type"].as_str().unwrap(),
+                    a["name"].as_str().unwrap(),
+                    actions.join(",")
+                )
+            })
+            .collect()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // Fire and forget: the server thread ends when the handle's stop completes.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// The `errors[0]` of a registry error body as (code, message).
+pub fn error_of(body: &Value) -> (String, String) {
+    let e = &body["errors"][0];
+    (
+        e["code"].as_str().unwrap_or_default().to_owned(),
+        e["message"].as_str().unwrap_or_default().to_owned(),
+    )
+}
