@@ -7,7 +7,8 @@ use crate::domain::namespace::ProjectFacts;
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
 use crate::jwt::issuer::{IssuedToken, Issuer};
-use crate::storage::{Conn, StorageError, namespaces, refresh, tokens};
+use crate::storage::{self, StorageError, namespaces, refresh, tokens};
+use rusqlite::Connection;
 use std::collections::HashMap;
 
 /// Prefix of refresh tokens (docker's "identity tokens").
@@ -38,6 +39,15 @@ pub struct TokenRequest {
     pub credentials: Credentials,
     /// Whether a refresh token was asked for (`offline_token=true`, `access_type=offline`).
     pub offline: bool,
+}
+
+impl TokenRequest {
+    /// Whether issuing writes to the database (a password grant asking for a refresh token).
+    /// Only such a request can wait on SQLite's write lock; every other one reads cached
+    /// pages and signs, which callers may run without leaving their thread.
+    pub fn may_write(&self) -> bool {
+        self.offline && matches!(self.credentials, Credentials::Password { .. })
+    }
 }
 
 /// A successful answer.
@@ -116,8 +126,10 @@ impl TokenService {
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
         let conn = self.app.conn()?;
-        let token = authenticate(&conn, &req.credentials, service)?;
-        let projects = project_facts(&conn, &requested)?;
+        let (token, projects) = storage::read_snapshot(&conn, |conn| {
+            let token = authenticate(conn, &req.credentials, service)?;
+            Ok::<_, AuthError>((token, project_facts(conn, &requested)?))
+        })?;
         let credential = token
             .as_ref()
             .map_or(Credential::Anonymous, Credential::DeployToken);
@@ -149,7 +161,7 @@ impl TokenService {
 /// Find the deploy token behind the credentials. Unknown secrets and wrong usernames give
 /// the same answer; whether the token is still active is [`grant`]'s decision.
 fn authenticate(
-    conn: &Conn,
+    conn: &Connection,
     credentials: &Credentials,
     service: &str,
 ) -> Result<Option<DeployToken>, AuthError> {
@@ -172,7 +184,7 @@ fn authenticate(
 
 /// The owning project of every requested repository, looked up once per name.
 fn project_facts(
-    conn: &Conn,
+    conn: &Connection,
     requested: &[ResourceScope],
 ) -> Result<HashMap<String, Option<ProjectFacts>>, StorageError> {
     let mut facts = HashMap::new();

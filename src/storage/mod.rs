@@ -86,6 +86,23 @@ fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Run `read` in one read transaction: its queries see one snapshot, and SQLite takes the
+/// WAL read lock once rather than once per statement (that lock, a mutex and `fcntl` calls,
+/// was the costliest part of a cached lookup under load: scripts/bench). `read` must not
+/// write: a write inside a read transaction can fail with SQLITE_BUSY_SNAPSHOT.
+pub fn read_snapshot<T, E: From<StorageError>>(
+    conn: &Connection,
+    read: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    // Dropping the transaction (on an error or a panic) rolls it back, so a pooled connection
+    // never goes back to the pool inside a transaction.
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)
+        .map_err(StorageError::from)?;
+    let value = read(&tx)?;
+    tx.commit().map_err(StorageError::from)?;
+    Ok(value)
+}
+
 /// Stored form of an instant: Unix seconds.
 pub(crate) fn to_unix(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
@@ -134,5 +151,19 @@ mod tests {
         drop(store);
         // Reopening must not re-run the migrations (they would fail on existing tables).
         Store::open(&path).unwrap();
+    }
+
+    #[test]
+    fn read_snapshot_always_ends_its_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let conn = store.conn().unwrap();
+        let count = |c: &Connection| c.query_row("SELECT count(*) FROM groups", [], |r| r.get(0));
+        let n: i64 = read_snapshot(&conn, |c| Ok::<_, StorageError>(count(c)?)).unwrap();
+        assert_eq!(n, 0);
+        assert!(conn.is_autocommit());
+        let failed = read_snapshot(&conn, |_| Err::<(), _>(StorageError::Corrupt("test")));
+        assert!(matches!(failed, Err(StorageError::Corrupt("test"))));
+        assert!(conn.is_autocommit(), "an error rolls the transaction back");
     }
 }

@@ -99,36 +99,42 @@ pub fn path_taken(conn: &Connection, path: &str) -> Result<bool, StorageError> {
 
 /// The project owning `repository`: the project whose path is the longest prefix of it
 /// (`g/p` owns `g/p`, `g/p/web`, `g/p/a/b`).
+///
+/// One indexed point lookup per candidate, longest first, so the usual request (the
+/// repository is the project, or one level below it) costs one or two lookups. A single
+/// `IN (…) ORDER BY length(path)` query would build two temporary b-trees per call, which
+/// cost more than the lookups themselves on the token path (scripts/bench).
 pub fn project_for_repository(
     conn: &Connection,
     repository: &str,
 ) -> Result<Option<ProjectFacts>, StorageError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, path, visibility, registry FROM projects WHERE path = ?1")?;
     let mut candidates: Vec<&str> = vec![repository];
     candidates.extend(
         repository
             .char_indices()
+            .rev()
             .filter(|(_, c)| *c == '/')
             .map(|(i, _)| &repository[..i]),
     );
-    // A repository name has a bounded depth; cap the query size for hostile input anyway.
-    candidates.truncate(32);
-    let placeholders = vec!["?"; candidates.len()].join(",");
-    let sql = format!(
-        "SELECT id, path, visibility, registry FROM projects WHERE path IN ({placeholders}) \
-         ORDER BY length(path) DESC LIMIT 1"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let facts = stmt
-        .query_row(rusqlite::params_from_iter(candidates), |r| {
-            Ok(ProjectFacts {
-                id: r.get(0)?,
-                path: r.get(1)?,
-                visibility: parse_column(2, r.get(2)?)?,
-                registry: parse_column(3, r.get(3)?)?,
+    // A repository name has a bounded depth; cap the work for hostile input anyway.
+    for candidate in candidates.into_iter().take(32) {
+        let facts = stmt
+            .query_row([candidate], |r| {
+                Ok(ProjectFacts {
+                    id: r.get(0)?,
+                    path: r.get(1)?,
+                    visibility: parse_column(2, r.get(2)?)?,
+                    registry: parse_column(3, r.get(3)?)?,
+                })
             })
-        })
-        .optional()?;
-    Ok(facts)
+            .optional()?;
+        if facts.is_some() {
+            return Ok(facts);
+        }
+    }
+    Ok(None)
 }
 
 /// Every project, by path (for listings and benchmarks).
@@ -137,4 +143,33 @@ pub fn list_projects(conn: &Connection) -> Result<Vec<Project>, StorageError> {
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([], project_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::Store;
+
+    #[test]
+    fn repository_belongs_to_the_project_at_its_longest_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let conn = store.conn().unwrap();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let g = insert_group(&conn, None, "g", "g", Visibility::Private, now).unwrap();
+        let sub =
+            insert_group(&conn, Some(g.id), "g/sub", "sub", Visibility::Private, now).unwrap();
+        let (private, enabled) = (Visibility::Private, RegistryAccess::Enabled);
+        let p = insert_project(&conn, g.id, "g/p", "p", private, enabled, now).unwrap();
+        let q = insert_project(&conn, sub.id, "g/sub/q", "q", private, enabled, now).unwrap();
+        let owner = |repo: &str| project_for_repository(&conn, repo).unwrap().map(|f| f.id);
+        assert_eq!(owner("g/p"), Some(p.id));
+        assert_eq!(owner("g/p/web"), Some(p.id));
+        assert_eq!(owner("g/p/a/b/c"), Some(p.id));
+        assert_eq!(owner("g/sub/q/api"), Some(q.id));
+        assert_eq!(owner("g/sub"), None, "a group is not a project");
+        assert_eq!(owner("g/px"), None, "prefixes are whole path components");
+        assert_eq!(owner("other/p"), None);
+        assert_eq!(owner(&"a/".repeat(100)), None);
+    }
 }

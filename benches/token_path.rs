@@ -1,0 +1,192 @@
+//! Micro benchmarks of the token path's parts (`cargo bench`): JWS encoding per algorithm,
+//! scope parsing, the `grant` decision, the digest lookup (known and unknown secrets must
+//! cost the same), and the whole use case without HTTP. The load benchmark is `scripts/bench`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use regauth::app::App;
+use regauth::app::deploy_tokens::CreateDeployToken;
+use regauth::app::namespaces::HolderRef;
+use regauth::app::registry_auth::{Credentials, TokenRequest, TokenService};
+use regauth::domain::authz::{Credential, grant};
+use regauth::domain::namespace::{ProjectFacts, RegistryAccess, Visibility};
+use regauth::domain::scope::parse_all;
+use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken};
+use regauth::jwt::issuer::Issuer;
+use regauth::jwt::keys::{CERT_FILE, KEY_FILE};
+use regauth::jwt::{Algorithm, SigningKey, jws};
+use regauth::storage::{Store, tokens};
+use std::hint::black_box;
+use std::path::Path;
+
+const SERVICE: &str = "container_registry";
+/// Tokens in the lookup database: enough for a realistic index depth, quick to create.
+const TOKENS: usize = 2_000;
+const PULL_SCOPE: &str = "repository:org1/team2/sub0/project3:pull";
+const MOUNT_SCOPES: [&str; 2] = [
+    "repository:org1/team2/sub0/project3/web:pull,push",
+    "repository:org1/team2/sub1/project4:pull",
+];
+
+/// The fixture key of `algorithm` (tests/fixtures), loaded as the server loads keys.
+fn fixture_key(algorithm: Algorithm, dir: &Path) -> SigningKey {
+    let name = algorithm.jwa_name().to_ascii_lowercase();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::copy(fixtures.join(format!("{name}-key.pem")), dir.join(KEY_FILE)).unwrap();
+    std::fs::copy(
+        fixtures.join(format!("{name}-cert.pem")),
+        dir.join(CERT_FILE),
+    )
+    .unwrap();
+    SigningKey::load_or_generate(dir, algorithm).unwrap().0
+}
+
+fn claims() -> serde_json::Value {
+    serde_json::json!({
+        "iss": "regauth", "sub": "gitlab+deploy-token-4242", "aud": SERVICE,
+        "exp": 1_800_000_900, "nbf": 1_799_999_995, "iat": 1_800_000_000,
+        "jti": "q2jVx1d8wU0n3iK9kQx6Zg",
+        "access": [{"type": "repository", "name": "org1/team2/sub0/project3", "actions": ["pull"]}],
+        "auth_type": "deploy_token",
+    })
+}
+
+fn jws_encode(c: &mut Criterion) {
+    let claims = claims();
+    for algorithm in [Algorithm::Es256, Algorithm::Rs256] {
+        let dir = tempfile::tempdir().unwrap();
+        let key = fixture_key(algorithm, dir.path());
+        for x5c in [false, true] {
+            let name = format!("jws::encode {algorithm} x5c={x5c}");
+            c.bench_function(&name, |b| {
+                b.iter(|| jws::encode(&key, black_box(&claims), x5c))
+            });
+        }
+    }
+}
+
+fn scopes(c: &mut Criterion) {
+    c.bench_function("scope::parse_all one scope", |b| {
+        b.iter(|| parse_all([black_box(PULL_SCOPE)]).unwrap())
+    });
+    c.bench_function("scope::parse_all cross-repo mount", |b| {
+        b.iter(|| parse_all(black_box(MOUNT_SCOPES)).unwrap())
+    });
+}
+
+fn authz(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, logins) = seeded_app(dir.path(), 10);
+    let token = app.deploy_token(logins[0].1).unwrap();
+    let project = ProjectFacts {
+        id: project_id(&token),
+        path: "org1/team2/sub0/project3".into(),
+        visibility: Visibility::Private,
+        registry: RegistryAccess::Enabled,
+    };
+    let now = app.now();
+    for (name, raw) in [("pull", &[PULL_SCOPE][..]), ("mount", &MOUNT_SCOPES[..])] {
+        let requested = parse_all(raw.iter().copied()).unwrap();
+        c.bench_function(&format!("authz::grant {name}"), |b| {
+            b.iter(|| {
+                grant(
+                    black_box(&requested),
+                    Credential::DeployToken(&token),
+                    |repo| repo.starts_with(&project.path).then_some(&project),
+                    now,
+                )
+                .unwrap()
+            })
+        });
+    }
+}
+
+fn project_id(token: &DeployToken) -> i64 {
+    match token.holder {
+        regauth::domain::token::Holder::Project { id, .. } => id,
+        regauth::domain::token::Holder::Group { id, .. } => id,
+    }
+}
+
+fn digest_lookup(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, logins) = seeded_app(dir.path(), TOKENS);
+    let conn = app.conn().unwrap();
+    let known = PlainToken::from_client(&logins[TOKENS / 2].0.1);
+    let unknown = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
+    c.bench_function("digest + lookup, known secret", |b| {
+        b.iter(|| {
+            tokens::by_digest(&conn, &black_box(&known).digest())
+                .unwrap()
+                .unwrap()
+        })
+    });
+    c.bench_function("digest + lookup, unknown secret", |b| {
+        b.iter(|| tokens::by_digest(&conn, &black_box(&unknown).digest()).unwrap())
+    });
+}
+
+/// The whole use case (no HTTP): authenticate, look up, authorize, sign.
+fn issue(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, logins) = seeded_app(dir.path(), 200);
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let issuer = Issuer::new(
+        fixture_key(Algorithm::Es256, &keys),
+        "regauth".into(),
+        900,
+        true,
+    );
+    let service = TokenService::new(app, issuer, SERVICE.into());
+    let ((username, secret), _) = &logins[100];
+    let request = |secret: &str| TokenRequest {
+        service: Some(SERVICE.into()),
+        scopes: vec![PULL_SCOPE.into()],
+        credentials: Credentials::Password {
+            username: username.clone(),
+            secret: PlainToken::from_client(secret),
+        },
+        offline: false,
+    };
+    let right = request(secret);
+    let wrong = request(PlainToken::generate(DEPLOY_TOKEN_PREFIX).expose());
+    c.bench_function("TokenService::issue pull ES256 x5c", |b| {
+        b.iter(|| service.issue(black_box(&right)).unwrap())
+    });
+    c.bench_function("TokenService::issue wrong password", |b| {
+        b.iter(|| assert!(service.issue(black_box(&wrong)).is_err()))
+    });
+}
+
+/// `((username, secret), token id)` of a seeded token.
+type Login = ((String, String), i64);
+
+/// A database with one project and `count` pull tokens on it; returns the logins and ids.
+fn seeded_app(dir: &Path, count: usize) -> (App, Vec<Login>) {
+    let app = App::new(Store::open(&dir.join("bench.db")).unwrap());
+    for group in ["org1", "org1/team2", "org1/team2/sub0"] {
+        app.create_group(group, Visibility::Private).unwrap();
+    }
+    let project = "org1/team2/sub0/project3";
+    app.create_project(project, Visibility::Private, RegistryAccess::Enabled)
+        .unwrap();
+    let logins = (0..count)
+        .map(|i| {
+            let created = app
+                .create_deploy_token(&CreateDeployToken {
+                    holder: HolderRef::Project(project),
+                    name: &format!("ci-{i}"),
+                    scopes: vec!["read_registry"],
+                    username: None,
+                    expires_at: None,
+                })
+                .unwrap();
+            let secret = created.secret.expose().to_owned();
+            ((created.token.username, secret), created.token.id)
+        })
+        .collect();
+    (app, logins)
+}
+
+criterion_group!(benches, jws_encode, scopes, authz, digest_lookup, issue);
+criterion_main!(benches);
