@@ -2,7 +2,9 @@
 //! Every value goes through one parser per key, so a bad value is reported with the name
 //! of the key (and the environment variable) it came from.
 
+use crate::domain::forward::{Route, RouteKind, default_routes};
 use crate::jwt::Algorithm;
+use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,15 @@ pub struct Config {
     pub x5c: bool,
     /// The container registry's service name, the JWT `aud` (`REGAUTH_REGISTRY_SERVICE`).
     pub registry_service: String,
+    /// Whether external authorization is on: deploy tokens are then refused for Git,
+    /// packages and the registry (`REGAUTH_EXTERNAL_AUTHORIZATION`).
+    pub external_authorization: bool,
+    /// The registry host (`registry.example.com`, `127.0.0.1:5000`) that CI variables name as
+    /// `CI_REGISTRY` (`REGAUTH_CI_REGISTRY`); unset, no registry variables are given.
+    pub ci_registry: Option<String>,
+    /// Layouts guarded by forward auth (`[[forward_auth_route]]` tables in the file; when
+    /// the file has none, GitLab's Git and package layouts).
+    pub forward_auth_routes: Vec<Route>,
 }
 
 impl Default for Config {
@@ -38,6 +49,9 @@ impl Default for Config {
             signing_algorithm: Algorithm::Es256,
             x5c: true,
             registry_service: "container_registry".into(),
+            external_authorization: false,
+            ci_registry: None,
+            forward_auth_routes: default_routes(),
         }
     }
 }
@@ -73,6 +87,8 @@ const KEYS: &[&str] = &[
     "signing_algorithm",
     "x5c",
     "registry_service",
+    "external_authorization",
+    "ci_registry",
 ];
 
 impl Config {
@@ -114,14 +130,14 @@ impl Config {
             .parse()
             .map_err(|e: toml::de::Error| file_error(e.to_string()))?;
         for (key, value) in table {
-            let text = match value {
-                toml::Value::String(s) => s,
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                other => other.to_string(),
+            let outcome = match key.as_str() {
+                // Arrays of tables, deserialized with serde: one arm each.
+                "forward_auth_route" => tables(value)
+                    .and_then(routes)
+                    .map(|r| self.forward_auth_routes = r),
+                _ => self.set(&key, &scalar_text(value)),
             };
-            self.set(&key, &text)
-                .map_err(|message| ConfigError::Invalid { key, message })?;
+            outcome.map_err(|message| ConfigError::Invalid { key, message })?;
         }
         Ok(())
     }
@@ -153,6 +169,8 @@ impl Config {
                     .map_err(|_| format!("{value:?} is not ES256 or RS256"))?
             }
             "x5c" => self.x5c = parse_bool(value)?,
+            "external_authorization" => self.external_authorization = parse_bool(value)?,
+            "ci_registry" => self.ci_registry = Some(registry_host(value)?),
             _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
         }
         Ok(())
@@ -169,6 +187,60 @@ fn non_empty(value: &str) -> Result<&str, String> {
         Err("must not be empty".into())
     } else {
         Ok(value)
+    }
+}
+
+/// The text form of a scalar TOML value, as `set` takes it.
+fn scalar_text(value: toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s,
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// An array of tables, each deserialized as `T` (unknown fields are errors).
+fn tables<T: serde::de::DeserializeOwned>(value: toml::Value) -> Result<Vec<T>, String> {
+    value
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_owned())
+}
+
+/// One `[[forward_auth_route]]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteTable {
+    pattern: String,
+    kind: String,
+}
+
+fn routes(tables: Vec<RouteTable>) -> Result<Vec<Route>, String> {
+    tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let kind: RouteKind = t
+                .kind
+                .parse()
+                .map_err(|e| format!("entry {}: {e}", i + 1))?;
+            Route::parse(&t.pattern, kind).map_err(|e| format!("entry {}: {e}", i + 1))
+        })
+        .collect()
+}
+
+/// A registry host as image references start with: `host[:port]`, no scheme or path.
+fn registry_host(value: &str) -> Result<String, String> {
+    let ok = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "{value:?} is not a registry host such as registry.example.com or 127.0.0.1:5000"
+        ))
     }
 }
 
@@ -204,6 +276,71 @@ mod tests {
         assert_eq!(c.signing_algorithm, Algorithm::Es256);
         assert!(c.x5c);
         assert_eq!(c.registry_service, "container_registry");
+        assert!(!c.external_authorization);
+        assert_eq!(c.ci_registry, None);
+        assert_eq!(c.forward_auth_routes, default_routes());
+    }
+
+    #[test]
+    fn forward_auth_routes_and_external_authorization() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("regauth.toml");
+        std::fs::write(
+            &file,
+            "external_authorization = true\nci_registry = \"registry.example.com:5050\"\n\n\
+             [[forward_auth_route]]\npattern = \"/git/{project}.git/\"\nkind = \"git\"\n\n\
+             [[forward_auth_route]]\npattern = \"/pkg/{project}/\"\nkind = \"package\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&file), env(&[])).unwrap();
+        assert!(c.external_authorization);
+        assert_eq!(c.ci_registry.as_deref(), Some("registry.example.com:5050"));
+        let patterns: Vec<String> = c.forward_auth_routes.iter().map(Route::pattern).collect();
+        assert_eq!(patterns, ["/git/{project}.git/", "/pkg/{project}/"]);
+        assert_eq!(c.forward_auth_routes[1].kind(), RouteKind::Package);
+        let off = Config::load_with(
+            Some(&file),
+            env(&[("REGAUTH_EXTERNAL_AUTHORIZATION", "false")]),
+        )
+        .unwrap();
+        assert!(!off.external_authorization);
+    }
+
+    #[test]
+    fn bad_routes_name_the_key_and_the_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("regauth.toml");
+        let cases = [
+            (
+                "pattern = \"/{project}\"\nkind = \"git\"",
+                "entry 1: pattern",
+            ),
+            (
+                "pattern = \"/{project}/\"\nkind = \"npm\"",
+                "entry 1: unknown kind",
+            ),
+            (
+                "pattern = \"/{project}/\"\nkind = \"git\"\nextra = 1",
+                "unknown field",
+            ),
+            ("kind = \"git\"", "missing field"),
+        ];
+        for (table, needle) in cases {
+            std::fs::write(&file, format!("[[forward_auth_route]]\n{table}\n")).unwrap();
+            let err = Config::load_with(Some(&file), env(&[]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("forward_auth_route"), "{err}");
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+        for (var, value) in [
+            ("REGAUTH_CI_REGISTRY", "https://registry.example.com"),
+            ("REGAUTH_CI_REGISTRY", "host/path"),
+            ("REGAUTH_EXTERNAL_AUTHORIZATION", "sometimes"),
+        ] {
+            let err = Config::load_with(None, env(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().contains(var), "{var}={value}: {err}");
+        }
     }
 
     #[test]

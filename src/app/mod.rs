@@ -1,11 +1,15 @@
 //! Use cases shared by the HTTP API and the CLI. Everything here is synchronous (SQLite);
 //! HTTP handlers call it on the blocking pool.
 
+pub mod ci_variables;
 pub mod deploy_tokens;
+pub mod forward_auth;
 pub mod namespaces;
 pub mod registry_auth;
+pub mod sealing;
 
 use crate::storage::{Conn, StorageError, Store};
+use sealing::{SealError, SealingKey};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -65,6 +69,9 @@ pub enum AppError {
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A secret kept for CI could not be sealed or opened.
+    #[error(transparent)]
+    Sealing(#[from] SealError),
 }
 
 impl AppError {
@@ -77,11 +84,12 @@ impl AppError {
     }
 }
 
-/// The application: storage plus a clock.
+/// The application: storage, a clock, and the key that seals CI secrets.
 #[derive(Clone)]
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
+    sealing: Option<SealingKey>,
 }
 
 impl App {
@@ -92,7 +100,23 @@ impl App {
 
     /// An application over `store` using `clock`.
     pub fn with_clock(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        App {
+            store,
+            clock,
+            sealing: None,
+        }
+    }
+
+    /// The same application sealing CI secrets with `key` (without one, creating a
+    /// `gitlab-deploy-token` fails).
+    pub fn with_sealing_key(mut self, key: SealingKey) -> App {
+        self.sealing = Some(key);
+        self
+    }
+
+    /// The key that seals CI secrets.
+    pub fn sealing_key(&self) -> Result<&SealingKey, SealError> {
+        self.sealing.as_ref().ok_or(SealError::NotConfigured)
     }
 
     /// The current instant according to the application's clock.

@@ -2,7 +2,9 @@
 //! POST, the password and the refresh-token grants.
 
 use super::App;
-use crate::domain::authz::{BAD_CREDENTIALS, Credential, Granted, Refusal, grant};
+use crate::domain::authz::{
+    BAD_CREDENTIALS, Credential, Granted, Refusal, grant, grant_without_deploy_token,
+};
 use crate::domain::namespace::ProjectFacts;
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
@@ -85,6 +87,7 @@ pub struct TokenService {
     app: App,
     issuer: Issuer,
     registry_service: String,
+    external_authorization: bool,
 }
 
 impl TokenService {
@@ -94,7 +97,15 @@ impl TokenService {
             app,
             issuer,
             registry_service,
+            external_authorization: false,
         }
+    }
+
+    /// The same service with external authorization switched `on` or off: while it is on,
+    /// deploy tokens count for nothing here (see [`grant_without_deploy_token`]).
+    pub fn with_external_authorization(mut self, on: bool) -> TokenService {
+        self.external_authorization = on;
+        self
     }
 
     /// The issuer (for publishing keys).
@@ -118,20 +129,18 @@ impl TokenService {
         let conn = self.app.conn()?;
         let token = authenticate(&conn, &req.credentials, service)?;
         let projects = project_facts(&conn, &requested)?;
-        let credential = token
-            .as_ref()
-            .map_or(Credential::Anonymous, Credential::DeployToken);
-        let granted = grant(
-            &requested,
-            credential,
-            |repo| projects.get(repo).and_then(Option::as_ref),
-            now,
-        )?;
+        let project_of = |repo: &str| projects.get(repo).and_then(Option::as_ref);
+        let restricted = self.external_authorization && token.is_some();
+        let granted = match &token {
+            Some(t) if restricted => grant_without_deploy_token(&requested, t, project_of, now)?,
+            Some(t) => grant(&requested, Credential::DeployToken(t), project_of, now)?,
+            None => grant(&requested, Credential::Anonymous, project_of, now)?,
+        };
         let refresh_token = match (&req.credentials, &token) {
             (Credentials::RefreshToken(existing), _) if req.offline => {
                 Some(existing.expose().to_owned())
             }
-            (Credentials::Password { .. }, Some(token)) if req.offline => {
+            (Credentials::Password { .. }, Some(token)) if req.offline && !restricted => {
                 let fresh = PlainToken::generate(REFRESH_TOKEN_PREFIX);
                 refresh::insert(&conn, &fresh.digest(), token.id, service, now)?;
                 Some(fresh.expose().to_owned())
@@ -148,7 +157,7 @@ impl TokenService {
 
 /// Find the deploy token behind the credentials. Unknown secrets and wrong usernames give
 /// the same answer; whether the token is still active is [`grant`]'s decision.
-fn authenticate(
+pub(super) fn authenticate(
     conn: &Conn,
     credentials: &Credentials,
     service: &str,

@@ -166,6 +166,25 @@ pub fn covers(holder: &Holder, project: &ProjectFacts) -> bool {
     }
 }
 
+/// Why a deploy token gets nothing from the registry while external authorization is on.
+pub const EXTERNAL_AUTHORIZATION_REGISTRY: &str = "deploy tokens cannot be used on the container registry while external authorization is enabled";
+
+/// [`grant`] for a deploy token while external authorization is enabled, as GitLab does it:
+/// the token is set aside, so the caller gets what anyone gets (pulls of public images),
+/// and a 403 naming the reason when that is nothing.
+pub fn grant_without_deploy_token<'p>(
+    requested: &[ResourceScope],
+    token: &DeployToken,
+    project_of: impl Fn(&str) -> Option<&'p ProjectFacts>,
+    now: OffsetDateTime,
+) -> Result<Granted, Refusal> {
+    if !token.is_active(now) {
+        return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
+    }
+    grant(requested, Credential::Anonymous, project_of, now)
+        .map_err(|_| Refusal::Denied(EXTERNAL_AUTHORIZATION_REGISTRY.into()))
+}
+
 /// Grants merged per `(type, name)` in order of first request.
 #[derive(Default)]
 struct Merged(Vec<(String, String, Actions)>);

@@ -1,6 +1,7 @@
 //! Storage: the only module that speaks SQL. Functions are synchronous and take a
 //! `&Connection`; async callers run them on the blocking pool.
 
+pub mod ci_secrets;
 pub mod namespaces;
 pub mod refresh;
 pub mod tokens;
@@ -12,7 +13,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0003_ci_secrets.sql"),
+];
 
 /// A storage failure. Never carries secrets.
 #[derive(Debug, thiserror::Error)]
