@@ -3,9 +3,12 @@
 #![allow(dead_code)]
 
 use regauth::app::deploy_tokens::CreateDeployToken;
+use regauth::app::forward_auth::ForwardAuth;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::registry_auth::TokenService;
+use regauth::app::sealing::SealingKey;
 use regauth::app::{App, ManualClock};
+use regauth::domain::forward::{Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::jwt::issuer::Issuer;
 use regauth::jwt::{Algorithm, SigningKey};
@@ -45,6 +48,21 @@ impl Default for KeyOptions {
     }
 }
 
+/// Forward-auth settings.
+pub struct ForwardOptions {
+    pub routes: Vec<Route>,
+    pub external_authorization: bool,
+}
+
+impl Default for ForwardOptions {
+    fn default() -> Self {
+        ForwardOptions {
+            routes: default_routes(),
+            external_authorization: false,
+        }
+    }
+}
+
 impl TestServer {
     /// ES256 with x5c.
     pub fn start() -> TestServer {
@@ -52,20 +70,33 @@ impl TestServer {
     }
 
     pub fn start_with(keys: KeyOptions) -> TestServer {
+        TestServer::launch(keys, ForwardOptions::default())
+    }
+
+    /// ES256 with x5c, and these forward-auth settings (external authorization also
+    /// applies to the token endpoint).
+    pub fn start_forward(forward: ForwardOptions) -> TestServer {
+        TestServer::launch(KeyOptions::default(), forward)
+    }
+
+    fn launch(keys: KeyOptions, forward: ForwardOptions) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("regauth.db")).unwrap();
         let clock = Arc::new(ManualClock::new(START));
-        let app = App::with_clock(store, clock.clone());
+        let app = App::with_clock(store, clock.clone())
+            .with_sealing_key(SealingKey::in_dir(&dir.path().join("keys")));
         let (key, _) =
             SigningKey::load_or_generate(&dir.path().join("keys"), keys.algorithm).unwrap();
         let issuer = Issuer::new(key, "regauth".into(), 900, keys.x5c);
-        let service = TokenService::new(app.clone(), issuer, SERVICE.into());
+        let service = TokenService::new(app.clone(), issuer, SERVICE.into())
+            .with_external_authorization(forward.external_authorization);
+        let forward = ForwardAuth::new(app.clone(), forward.routes, forward.external_authorization);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = regauth::http::server(listener, service).unwrap();
+                let server = regauth::http::server_with(listener, service, forward).unwrap();
                 tx.send(server.handle()).unwrap();
                 server.await.unwrap();
             })
