@@ -45,10 +45,13 @@ impl Default for Signing {
 }
 
 /// A child process that is killed on drop, its log printed if the test is failing.
-struct Process {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
+pub struct Process {
+    /// What to call it in the log dump.
+    pub name: &'static str,
+    /// The running child.
+    pub child: Child,
+    /// Where its output goes.
+    pub log: PathBuf,
 }
 
 impl Drop for Process {
@@ -99,7 +102,9 @@ pub struct Regauth {
 }
 
 impl Regauth {
-    fn start(dir: &Path, signing: Signing) -> Regauth {
+    /// Starts `regauth serve` on a free port with its data in `dir`; `extra_env` adds
+    /// settings (`REGAUTH_EXTERNAL_AUTHORIZATION`, …).
+    pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, String)]) -> Regauth {
         let keys_dir = dir.join("keys");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
@@ -113,6 +118,7 @@ impl Regauth {
             ("REGAUTH_SIGNING_ALGORITHM", signing.algorithm.to_owned()),
             ("REGAUTH_X5C", signing.x5c.to_string()),
         ];
+        env.extend(extra_env.iter().cloned());
         let log = dir.join("regauth.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_regauth"))
             .arg("serve")
@@ -163,10 +169,10 @@ impl Regauth {
         let client = http_client();
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
-            if let Ok(response) = client.get(format!("{}/healthz", self.url())).send() {
-                if response.status() == 200 {
-                    return;
-                }
+            if let Ok(response) = client.get(format!("{}/healthz", self.url())).send()
+                && response.status() == 200
+            {
+                return;
             }
             thread::sleep(Duration::from_millis(50));
         }
@@ -441,7 +447,7 @@ impl Stack {
             .prefix("regauth-e2e-")
             .tempdir()
             .expect("create temp dir");
-        let regauth = Regauth::start(dir.path(), signing);
+        let regauth = Regauth::start(dir.path(), signing, &[]);
         let registry = Registry::start(dir.path(), &regauth);
         let clients = Clients::new(dir.path().join("clients"));
         Stack {
@@ -495,7 +501,7 @@ pub fn http_client() -> reqwest::blocking::Client {
 }
 
 /// A loopback port that was free a moment ago.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
@@ -515,6 +521,7 @@ fn first_stdout_line(stdout: impl std::io::Read + Send + 'static) -> Option<Stri
     receiver.recv_timeout(START_TIMEOUT).ok().flatten()
 }
 
-fn path_string(path: &Path) -> String {
+/// A temporary path as text (they are UTF-8).
+pub fn path_string(path: &Path) -> String {
     path.to_str().expect("temp paths are UTF-8").to_owned()
 }
