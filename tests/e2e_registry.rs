@@ -153,14 +153,24 @@ fn read_only_token_push_is_denied() {
         return;
     }
     let stack = Stack::start();
-    let (_, read_only) = acme_app(&stack);
+    let (read_write, read_only) = acme_app(&stack);
     let image = image(&stack, "web");
     push(&stack, &read_only.creds(), &image, "acme/app/web:1")
         .expect_failure_containing("read-only push", &[DENIED]);
-    let loaded = stack
+
+    // podman: pull what a writer pushed, then try to push it back under a new tag.
+    push_ok(&stack, &read_write, &image, "acme/app/web:1");
+    let pulled = stack
         .clients
-        .podman(&["pull", "--quiet", &image.reference()])
-        .expect_success("podman pull from the local layout");
+        .podman(&[
+            "pull",
+            "--quiet",
+            "--tls-verify=false",
+            "--creds",
+            &read_only.creds(),
+            &stack.docker_ref("acme/app/web:1"),
+        ])
+        .expect_success("read-only podman pull");
     stack
         .clients
         .podman(&[
@@ -168,7 +178,7 @@ fn read_only_token_push_is_denied() {
             "--tls-verify=false",
             "--creds",
             &read_only.creds(),
-            loaded.stdout.trim(),
+            pulled.stdout.trim(),
             &stack.docker_ref("acme/app/web:2"),
         ])
         .expect_failure_containing("read-only podman push", &[DENIED]);
@@ -352,6 +362,14 @@ fn cross_repository_copy_under_one_group_token() {
     let copied =
         inspect(&stack, Auth::Token(&group), "acme/team/two/web:1").expect_success("inspect");
     assert_eq!(copied.stdout.trim(), image.manifest_digest);
+    // The layer moved by a cross-repository mount: one token for both repositories
+    // (`repository:acme/team/two/web:pull,push` + `repository:acme/one/web:pull`).
+    let log = stack.registry.log();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("from=acme%2Fone%2Fweb&mount=") && line.contains("\" 201 ")),
+        "no successful cross-repository mount in the registry log"
+    );
     stack.assert_logs_clean();
 }
 
@@ -535,7 +553,7 @@ fn skopeo_and_podman_login_then_logout() {
             "{tool} logout left the login"
         );
         inspect(&stack, Auth::File(&authfile), "acme/app/web:1")
-            .expect_failure_containing("pull after logout", &["authentication required"]);
+            .expect_failure_containing("pull after logout", &[INVALID_CREDENTIALS]);
     }
     stack.assert_logs_clean();
 }
@@ -722,6 +740,17 @@ fn signing_is_accepted(signing: Signing) {
         header.get("x5c").is_some(),
         signing.x5c,
         "JWT header {header}"
+    );
+
+    let published = http_client()
+        .get(format!("{}/jwt/certs.pem", stack.regauth.url()))
+        .send()
+        .and_then(|response| response.text())
+        .expect("GET /jwt/certs.pem");
+    let on_disk = support::read_text(&stack.regauth.keys_dir.join("signing-cert.pem"));
+    assert_eq!(
+        published, on_disk,
+        "/jwt/certs.pem is the registry's rootcertbundle"
     );
 
     let image = image(&stack, "web");

@@ -163,10 +163,10 @@ impl Regauth {
         let client = http_client();
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
-            if let Ok(response) = client.get(format!("{}/healthz", self.url())).send() {
-                if response.status() == 200 {
-                    return;
-                }
+            if let Ok(response) = client.get(format!("{}/healthz", self.url())).send()
+                && response.status() == 200
+            {
+                return;
             }
             thread::sleep(Duration::from_millis(50));
         }
