@@ -4,6 +4,7 @@
 use super::App;
 use crate::domain::authz::{BAD_CREDENTIALS, Credential, Granted, Refusal, grant};
 use crate::domain::namespace::ProjectFacts;
+use crate::domain::proxy::{ProxyService, grant_proxy};
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
 use crate::jwt::issuer::{IssuedToken, Issuer};
@@ -85,6 +86,7 @@ pub struct TokenService {
     app: App,
     issuer: Issuer,
     registry_service: String,
+    proxies: Vec<ProxyService>,
 }
 
 impl TokenService {
@@ -94,7 +96,14 @@ impl TokenService {
             app,
             issuer,
             registry_service,
+            proxies: Vec::new(),
         }
+    }
+
+    /// The same service, also issuing tokens for these dependency proxies.
+    pub fn with_dependency_proxies(mut self, proxies: Vec<ProxyService>) -> TokenService {
+        self.proxies = proxies;
+        self
     }
 
     /// The issuer (for publishing keys).
@@ -109,24 +118,26 @@ impl TokenService {
 
     /// Authenticate, authorize and sign.
     pub fn issue(&self, req: &TokenRequest) -> Result<TokenGrant, AuthError> {
-        let service = match req.service.as_deref() {
-            Some(s) if s == self.registry_service => s,
-            other => return Err(AuthError::UnknownService(other.unwrap_or("").to_owned())),
-        };
+        let service = req.service.as_deref().unwrap_or("");
+        let proxy = self.proxies.iter().find(|p| p.service == service);
+        if service != self.registry_service && proxy.is_none() {
+            return Err(AuthError::UnknownService(service.to_owned()));
+        }
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
         let conn = self.app.conn()?;
         let token = authenticate(&conn, &req.credentials, service)?;
-        let projects = project_facts(&conn, &requested)?;
         let credential = token
             .as_ref()
             .map_or(Credential::Anonymous, Credential::DeployToken);
-        let granted = grant(
-            &requested,
-            credential,
-            |repo| projects.get(repo).and_then(Option::as_ref),
-            now,
-        )?;
+        let granted = match proxy {
+            Some(proxy) => grant_proxy(&requested, credential, proxy, now)?,
+            None => {
+                let projects = project_facts(&conn, &requested)?;
+                let project_of = |repo: &str| projects.get(repo).and_then(Option::as_ref);
+                grant(&requested, credential, project_of, now)?
+            }
+        };
         let refresh_token = match (&req.credentials, &token) {
             (Credentials::RefreshToken(existing), _) if req.offline => {
                 Some(existing.expose().to_owned())

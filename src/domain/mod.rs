@@ -2,5 +2,6 @@
 
 pub mod authz;
 pub mod namespace;
+pub mod proxy;
 pub mod scope;
 pub mod token;

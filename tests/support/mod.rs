@@ -5,6 +5,7 @@
 //! CLI) exactly as a user would type them; every command and its output is echoed to the
 //! test's captured output, so a failing test shows the whole conversation.
 
+pub mod clients;
 pub mod flows;
 pub mod oci;
 pub mod stack;
