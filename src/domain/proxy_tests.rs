@@ -41,13 +41,22 @@ fn outcome(credential: Credential<'_>, proxy_group: Option<&str>, scopes: &str) 
 
 const BOTH: &[&str] = &["read_registry", "write_registry"];
 
+/// Token holder, its scopes, the proxy's group, the request, the expected outcome.
+type Case = (
+    Holder,
+    &'static [&'static str],
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+);
+
 #[test]
 fn proxy_matrix() {
     let project = Holder::Project {
         id: 1,
         path: "acme/app".into(),
     };
-    let cases: &[(Holder, &[&str], Option<&str>, &str, &str)] = &[
+    let cases: &[Case] = &[
         (
             group("acme"),
             BOTH,
