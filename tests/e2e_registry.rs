@@ -189,7 +189,7 @@ fn expired_token_is_refused() {
 }
 
 #[test]
-fn group_token_covers_subgroup_projects_but_not_sibling_groups() {
+fn group_token_covers_subgroup_projects_but_not_sibling_or_parent_groups() {
     if !e2e_enabled() {
         return;
     }
@@ -199,6 +199,7 @@ fn group_token_covers_subgroup_projects_but_not_sibling_groups() {
     }
     stack.regauth.project("acme/team/backend/api", "private");
     stack.regauth.project("acme/ops/tools", "private");
+    stack.regauth.project("acme/portal", "private");
     let team = stack
         .regauth
         .token(["--group", "acme/team"], READ_WRITE, &[]);
@@ -219,6 +220,13 @@ fn group_token_covers_subgroup_projects_but_not_sibling_groups() {
         "acme/ops/tools/cli:1",
     )
     .expect_failure_containing("push into a sibling group", &[DENIED]);
+    push(
+        &stack,
+        &team.creds(),
+        &image(&stack, "upward"),
+        "acme/portal/web:1",
+    )
+    .expect_failure_containing("push into the parent group's project", &[DENIED]);
 
     push_ok(
         &stack,
@@ -307,6 +315,34 @@ fn public_project_allows_anonymous_pull_but_not_push() {
     push_anonymously.expect_failure_containing("anonymous push", &[DENIED]);
     inspect(&stack, Auth::Anonymous, "oss/site/web:2")
         .expect_failure_containing("nothing was pushed", &["manifest unknown"]);
+
+    stack
+        .clients
+        .podman(&[
+            "pull",
+            "--tls-verify=false",
+            &stack.docker_ref("oss/site/web:1"),
+        ])
+        .expect_success("anonymous podman pull");
+
+    // A public project whose registry is private: only tokens that cover it may pull.
+    stack.regauth.admin(&[
+        "project",
+        "create",
+        "oss/vault",
+        "--visibility",
+        "public",
+        "--registry",
+        "private",
+    ]);
+    let vault = stack
+        .regauth
+        .token(["--project", "oss/vault"], READ_WRITE, &[]);
+    push_ok(&stack, &vault, &image, "oss/vault/web:1");
+    inspect(&stack, Auth::Anonymous, "oss/vault/web:1").expect_failure_containing(
+        "anonymous pull of a private registry",
+        &[INVALID_CREDENTIALS],
+    );
     stack.assert_logs_clean();
 }
 

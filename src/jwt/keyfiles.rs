@@ -115,11 +115,13 @@ pub(super) fn certificate_spki(cert_der: &[u8]) -> der::Result<SubjectPublicKeyI
     reader.finish(spki)
 }
 
+/// The key directory is world-readable (0755) so a registry running as another user can read
+/// the certificate; the private key itself is written 0600.
 pub(super) fn create_dir(dir: &Path) -> Result<(), KeyError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
     builder
         .create(dir)
         .map_err(io_error("create directory", dir))
