@@ -237,10 +237,11 @@ fn serve(config: Config) -> CliResult {
         config.x5c,
     );
     let service = TokenService::new(app.clone(), issuer, config.registry_service.clone())
+        .with_dependency_proxies(config.dependency_proxies.clone())
         .with_external_authorization(config.external_authorization);
     if config.external_authorization {
         tracing::info!(
-            "external authorization is on: deploy tokens are refused for Git, packages and the registry"
+            "external authorization is on: deploy tokens are refused for Git, packages, the registry and dependency proxies"
         );
     }
     let forward = ForwardAuth::new(

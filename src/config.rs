@@ -2,11 +2,14 @@
 //! Every value goes through one parser per key, so a bad value is reported with the name
 //! of the key (and the environment variable) it came from.
 
-use crate::domain::forward::{Route, RouteKind, default_routes};
+use crate::domain::forward::{Route, default_routes};
+use crate::domain::proxy::ProxyService;
 use crate::jwt::Algorithm;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+mod forward;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -27,8 +30,10 @@ pub struct Config {
     pub x5c: bool,
     /// The container registry's service name, the JWT `aud` (`REGAUTH_REGISTRY_SERVICE`).
     pub registry_service: String,
+    /// Dependency-proxy services (`[[dependency_proxy]]`, `REGAUTH_DEPENDENCY_PROXY`).
+    pub dependency_proxies: Vec<ProxyService>,
     /// Whether external authorization is on: deploy tokens are then refused for Git,
-    /// packages and the registry (`REGAUTH_EXTERNAL_AUTHORIZATION`).
+    /// packages, the registry and dependency proxies (`REGAUTH_EXTERNAL_AUTHORIZATION`).
     pub external_authorization: bool,
     /// The registry host (`registry.example.com`, `127.0.0.1:5000`) that CI variables name as
     /// `CI_REGISTRY` (`REGAUTH_CI_REGISTRY`); unset, no registry variables are given.
@@ -49,6 +54,10 @@ impl Default for Config {
             signing_algorithm: Algorithm::Es256,
             x5c: true,
             registry_service: "container_registry".into(),
+            dependency_proxies: vec![ProxyService {
+                service: DEFAULT_PROXY_SERVICE.into(),
+                group: None,
+            }],
             external_authorization: false,
             ci_registry: None,
             forward_auth_routes: default_routes(),
@@ -77,6 +86,17 @@ pub enum ConfigError {
     },
 }
 
+/// Service name of a dependency proxy configured without one.
+pub const DEFAULT_PROXY_SERVICE: &str = "dependency_proxy";
+
+/// One `[[dependency_proxy]]` table of the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProxyEntry {
+    service: Option<String>,
+    group: Option<String>,
+}
+
 /// Scalar keys: TOML name; the environment variable is `REGAUTH_` + the name in capitals.
 const KEYS: &[&str] = &[
     "listen",
@@ -87,6 +107,7 @@ const KEYS: &[&str] = &[
     "signing_algorithm",
     "x5c",
     "registry_service",
+    "dependency_proxy",
     "external_authorization",
     "ci_registry",
 ];
@@ -117,7 +138,23 @@ impl Config {
                     })?;
             }
         }
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Checks across keys: every service name is distinct.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let mut names = vec![self.registry_service.as_str()];
+        for proxy in &self.dependency_proxies {
+            if names.contains(&proxy.service.as_str()) {
+                return Err(ConfigError::Invalid {
+                    key: "dependency_proxy".into(),
+                    message: format!("service name {:?} is used twice", proxy.service),
+                });
+            }
+            names.push(&proxy.service);
+        }
+        Ok(())
     }
 
     fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
@@ -132,9 +169,10 @@ impl Config {
         for (key, value) in table {
             let outcome = match key.as_str() {
                 // Arrays of tables, deserialized with serde: one arm each.
-                "forward_auth_route" => tables(value)
-                    .and_then(routes)
-                    .map(|r| self.forward_auth_routes = r),
+                "dependency_proxy" => proxies_from_toml(value).map(|p| self.dependency_proxies = p),
+                "forward_auth_route" => {
+                    forward::routes_from_toml(value).map(|r| self.forward_auth_routes = r)
+                }
                 _ => self.set(&key, &scalar_text(value)),
             };
             outcome.map_err(|message| ConfigError::Invalid { key, message })?;
@@ -169,12 +207,55 @@ impl Config {
                     .map_err(|_| format!("{value:?} is not ES256 or RS256"))?
             }
             "x5c" => self.x5c = parse_bool(value)?,
+            "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
-            "ci_registry" => self.ci_registry = Some(registry_host(value)?),
+            "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
             _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
         }
         Ok(())
     }
+}
+
+/// `[[dependency_proxy]]` tables: `service` (default `dependency_proxy`) and optional `group`.
+fn proxies_from_toml(value: toml::Value) -> Result<Vec<ProxyService>, String> {
+    let entries: Vec<ProxyEntry> = value.try_into().map_err(|e: toml::de::Error| {
+        format!(
+            "expected [[dependency_proxy]] tables with service and group: {}",
+            e.message()
+        )
+    })?;
+    entries
+        .into_iter()
+        .map(|e| proxy(e.service.as_deref(), e.group.as_deref()))
+        .collect()
+}
+
+/// `service[=group]` items separated by commas; an empty value configures no proxy.
+fn proxies_from_env(value: &str) -> Result<Vec<ProxyService>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| match item.split_once('=') {
+            Some((service, group)) => proxy(Some(service), Some(group)),
+            None => proxy(Some(item), None),
+        })
+        .collect()
+}
+
+fn proxy(service: Option<&str>, group: Option<&str>) -> Result<ProxyService, String> {
+    let service = non_empty(service.unwrap_or(DEFAULT_PROXY_SERVICE))?
+        .trim()
+        .to_owned();
+    let group = match group.map(str::trim) {
+        Some(g) => Some(
+            crate::domain::namespace::NamespacePath::parse(g)
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(ProxyService { service, group })
 }
 
 /// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.
@@ -197,50 +278,6 @@ fn scalar_text(value: toml::Value) -> String {
         toml::Value::Integer(i) => i.to_string(),
         toml::Value::Boolean(b) => b.to_string(),
         other => other.to_string(),
-    }
-}
-
-/// An array of tables, each deserialized as `T` (unknown fields are errors).
-fn tables<T: serde::de::DeserializeOwned>(value: toml::Value) -> Result<Vec<T>, String> {
-    value
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_owned())
-}
-
-/// One `[[forward_auth_route]]` table.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RouteTable {
-    pattern: String,
-    kind: String,
-}
-
-fn routes(tables: Vec<RouteTable>) -> Result<Vec<Route>, String> {
-    tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let kind: RouteKind = t
-                .kind
-                .parse()
-                .map_err(|e| format!("entry {}: {e}", i + 1))?;
-            Route::parse(&t.pattern, kind).map_err(|e| format!("entry {}: {e}", i + 1))
-        })
-        .collect()
-}
-
-/// A registry host as image references start with: `host[:port]`, no scheme or path.
-fn registry_host(value: &str) -> Result<String, String> {
-    let ok = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
-    if ok {
-        Ok(value.to_owned())
-    } else {
-        Err(format!(
-            "{value:?} is not a registry host such as registry.example.com or 127.0.0.1:5000"
-        ))
     }
 }
 
@@ -276,71 +313,6 @@ mod tests {
         assert_eq!(c.signing_algorithm, Algorithm::Es256);
         assert!(c.x5c);
         assert_eq!(c.registry_service, "container_registry");
-        assert!(!c.external_authorization);
-        assert_eq!(c.ci_registry, None);
-        assert_eq!(c.forward_auth_routes, default_routes());
-    }
-
-    #[test]
-    fn forward_auth_routes_and_external_authorization() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("regauth.toml");
-        std::fs::write(
-            &file,
-            "external_authorization = true\nci_registry = \"registry.example.com:5050\"\n\n\
-             [[forward_auth_route]]\npattern = \"/git/{project}.git/\"\nkind = \"git\"\n\n\
-             [[forward_auth_route]]\npattern = \"/pkg/{project}/\"\nkind = \"package\"\n",
-        )
-        .unwrap();
-        let c = Config::load_with(Some(&file), env(&[])).unwrap();
-        assert!(c.external_authorization);
-        assert_eq!(c.ci_registry.as_deref(), Some("registry.example.com:5050"));
-        let patterns: Vec<String> = c.forward_auth_routes.iter().map(Route::pattern).collect();
-        assert_eq!(patterns, ["/git/{project}.git/", "/pkg/{project}/"]);
-        assert_eq!(c.forward_auth_routes[1].kind(), RouteKind::Package);
-        let off = Config::load_with(
-            Some(&file),
-            env(&[("REGAUTH_EXTERNAL_AUTHORIZATION", "false")]),
-        )
-        .unwrap();
-        assert!(!off.external_authorization);
-    }
-
-    #[test]
-    fn bad_routes_name_the_key_and_the_entry() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("regauth.toml");
-        let cases = [
-            (
-                "pattern = \"/{project}\"\nkind = \"git\"",
-                "entry 1: pattern",
-            ),
-            (
-                "pattern = \"/{project}/\"\nkind = \"npm\"",
-                "entry 1: unknown kind",
-            ),
-            (
-                "pattern = \"/{project}/\"\nkind = \"git\"\nextra = 1",
-                "unknown field",
-            ),
-            ("kind = \"git\"", "missing field"),
-        ];
-        for (table, needle) in cases {
-            std::fs::write(&file, format!("[[forward_auth_route]]\n{table}\n")).unwrap();
-            let err = Config::load_with(Some(&file), env(&[]))
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("forward_auth_route"), "{err}");
-            assert!(err.contains(needle), "{needle}: {err}");
-        }
-        for (var, value) in [
-            ("REGAUTH_CI_REGISTRY", "https://registry.example.com"),
-            ("REGAUTH_CI_REGISTRY", "host/path"),
-            ("REGAUTH_EXTERNAL_AUTHORIZATION", "sometimes"),
-        ] {
-            let err = Config::load_with(None, env(&[(var, value)])).unwrap_err();
-            assert!(err.to_string().contains(var), "{var}={value}: {err}");
-        }
     }
 
     #[test]
@@ -365,6 +337,53 @@ mod tests {
         assert!(!c.x5c);
         assert_eq!(c.issuer, "env");
         assert_eq!(c.signing_algorithm, Algorithm::Rs256);
+    }
+
+    #[test]
+    fn dependency_proxies_from_file_and_environment() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert_eq!(c.dependency_proxies, [proxy(None, None).unwrap()]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "[[dependency_proxy]]\ngroup = \"acme\"\n[[dependency_proxy]]\nservice = \"hub_mirror\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&file), env(&[])).unwrap();
+        let got: Vec<(String, Option<String>)> = c
+            .dependency_proxies
+            .iter()
+            .map(|p| (p.service.clone(), p.group.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("dependency_proxy".into(), Some("acme".into())),
+                ("hub_mirror".into(), None)
+            ]
+        );
+        let c = Config::load_with(
+            Some(&file),
+            env(&[("REGAUTH_DEPENDENCY_PROXY", "proxy_a=acme/sub, proxy_b")]),
+        )
+        .unwrap();
+        assert_eq!(c.dependency_proxies.len(), 2);
+        assert_eq!(c.dependency_proxies[0].group.as_deref(), Some("acme/sub"));
+        let none = Config::load_with(None, env(&[("REGAUTH_DEPENDENCY_PROXY", "")])).unwrap();
+        assert!(none.dependency_proxies.is_empty());
+        for bad in ["p=Bad Group", "container_registry", "a,a"] {
+            let err =
+                Config::load_with(None, env(&[("REGAUTH_DEPENDENCY_PROXY", bad)])).unwrap_err();
+            assert!(
+                err.to_string().contains("dependency_proxy")
+                    || err.to_string().contains("DEPENDENCY_PROXY"),
+                "{bad}: {err}"
+            );
+        }
+        std::fs::write(&file, "[[dependency_proxy]]\nname = \"x\"\n").unwrap();
+        let err = Config::load_with(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("dependency_proxy"), "{err}");
     }
 
     #[test]

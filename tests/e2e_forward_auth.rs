@@ -4,8 +4,6 @@
 //! the tools; otherwise each test says it skipped.
 
 mod forward_rig;
-// Shared with e2e_registry; this suite uses only the regauth part of it.
-#[allow(dead_code)]
 mod support;
 
 use forward_rig::{INSTALL, Rig, TOOLS};

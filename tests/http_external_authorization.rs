@@ -4,12 +4,12 @@
 
 mod harness;
 
-use harness::{ForwardOptions, TestServer, error_of};
-use regauth::app::namespaces::HolderRef::Project;
+use harness::{ForwardOptions, PROXY, TestServer, error_of};
+use regauth::app::namespaces::HolderRef::{Group, Project};
 use regauth::domain::forward::{Route, RouteKind};
 
 const GIT_REFUSAL: &str = "deploy tokens cannot be used for Git or package registry operations while external authorization is enabled";
-const REGISTRY_REFUSAL: &str = "deploy tokens cannot be used on the container registry while external authorization is enabled";
+const REGISTRY_REFUSAL: &str = "deploy tokens cannot be used on the container registry or the dependency proxy while external authorization is enabled";
 
 fn external() -> TestServer {
     let s = TestServer::start_forward(ForwardOptions {
@@ -102,6 +102,19 @@ fn the_registry_sets_deploy_tokens_aside() {
     );
     assert_eq!(s.verify(body["token"].as_str().unwrap()).1["sub"], "");
     let (status, _) = s.get_token(private, Some((&user, "gldt-wrong")));
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn the_dependency_proxy_refuses_deploy_tokens() {
+    let s = external();
+    let (_, user, secret) = s.token(Group("acme"), &["read_registry", "write_registry"]);
+    let query =
+        format!("service={PROXY}&scope=repository:acme/dependency_proxy/containers/alpine:pull");
+    let (status, body) = s.get_token(&query, Some((&user, &secret)));
+    assert_eq!(status, 403);
+    assert_eq!(error_of(&body), ("DENIED".into(), REGISTRY_REFUSAL.into()));
+    let (status, _) = s.get_token(&query, Some((&user, "gldt-wrong")));
     assert_eq!(status, 401);
 }
 

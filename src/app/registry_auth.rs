@@ -3,9 +3,11 @@
 
 use super::App;
 use crate::domain::authz::{
-    BAD_CREDENTIALS, Credential, Granted, Refusal, grant, grant_without_deploy_token,
+    BAD_CREDENTIALS, Credential, Granted, Refusal, external_authorization_refusal, grant,
+    grant_without_deploy_token,
 };
 use crate::domain::namespace::ProjectFacts;
+use crate::domain::proxy::{ProxyService, grant_proxy};
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
 use crate::jwt::issuer::{IssuedToken, Issuer};
@@ -87,6 +89,7 @@ pub struct TokenService {
     app: App,
     issuer: Issuer,
     registry_service: String,
+    proxies: Vec<ProxyService>,
     external_authorization: bool,
 }
 
@@ -97,8 +100,15 @@ impl TokenService {
             app,
             issuer,
             registry_service,
+            proxies: Vec::new(),
             external_authorization: false,
         }
+    }
+
+    /// The same service, also issuing tokens for these dependency proxies.
+    pub fn with_dependency_proxies(mut self, proxies: Vec<ProxyService>) -> TokenService {
+        self.proxies = proxies;
+        self
     }
 
     /// The same service with external authorization switched `on` or off: while it is on,
@@ -120,21 +130,34 @@ impl TokenService {
 
     /// Authenticate, authorize and sign.
     pub fn issue(&self, req: &TokenRequest) -> Result<TokenGrant, AuthError> {
-        let service = match req.service.as_deref() {
-            Some(s) if s == self.registry_service => s,
-            other => return Err(AuthError::UnknownService(other.unwrap_or("").to_owned())),
-        };
+        let service = req.service.as_deref().unwrap_or("");
+        let proxy = self.proxies.iter().find(|p| p.service == service);
+        if service != self.registry_service && proxy.is_none() {
+            return Err(AuthError::UnknownService(service.to_owned()));
+        }
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
         let conn = self.app.conn()?;
         let token = authenticate(&conn, &req.credentials, service)?;
-        let projects = project_facts(&conn, &requested)?;
-        let project_of = |repo: &str| projects.get(repo).and_then(Option::as_ref);
+        let credential = token
+            .as_ref()
+            .map_or(Credential::Anonymous, Credential::DeployToken);
         let restricted = self.external_authorization && token.is_some();
-        let granted = match &token {
-            Some(t) if restricted => grant_without_deploy_token(&requested, t, project_of, now)?,
-            Some(t) => grant(&requested, Credential::DeployToken(t), project_of, now)?,
-            None => grant(&requested, Credential::Anonymous, project_of, now)?,
+        let granted = match (proxy, &token) {
+            (Some(_), Some(t)) if restricted => {
+                return Err(external_authorization_refusal(t, now).into());
+            }
+            (Some(proxy), _) => grant_proxy(&requested, credential, proxy, now)?,
+            (None, _) => {
+                let projects = project_facts(&conn, &requested)?;
+                let project_of = |repo: &str| projects.get(repo).and_then(Option::as_ref);
+                match &token {
+                    Some(t) if restricted => {
+                        grant_without_deploy_token(&requested, t, project_of, now)?
+                    }
+                    _ => grant(&requested, credential, project_of, now)?,
+                }
+            }
         };
         let refresh_token = match (&req.credentials, &token) {
             (Credentials::RefreshToken(existing), _) if req.offline => {

@@ -48,6 +48,39 @@ pub struct Granted {
 }
 
 impl Granted {
+    /// Merge per-scope grants: one entry per `(type, name)` in order of first request, actions
+    /// united, empty entries dropped. Only the domain's rules may build a grant.
+    pub(in crate::domain) fn new<'a>(
+        subject: String,
+        auth_type: AuthType,
+        entries: impl Iterator<Item = (&'a ResourceScope, Actions)>,
+    ) -> Granted {
+        let mut merged: Vec<(&'a ResourceScope, Actions)> = Vec::new();
+        for (scope, actions) in entries {
+            let same = |(s, _): &&mut (&ResourceScope, Actions)| {
+                s.resource_type == scope.resource_type && s.name == scope.name
+            };
+            match merged.iter_mut().find(same) {
+                Some(entry) => entry.1 = entry.1.union(actions),
+                None => merged.push((scope, actions)),
+            }
+        }
+        let access = merged
+            .into_iter()
+            .filter(|(_, actions)| !actions.is_empty())
+            .map(|(scope, actions)| Access {
+                resource_type: scope.resource_type.clone(),
+                name: scope.name.clone(),
+                actions: actions.names(),
+            })
+            .collect();
+        Granted {
+            subject,
+            auth_type,
+            access,
+        }
+    }
+
     /// The `sub` claim: the deploy-token username, `""` when anonymous.
     pub fn subject(&self) -> &str {
         &self.subject
@@ -112,23 +145,18 @@ pub fn grant<'p>(
             (token.username.clone(), AuthType::DeployToken)
         }
     };
-    let mut merged = Merged::default();
-    for scope in requested {
+    let entries = requested.iter().map(|scope| {
         let allowed = match scope.base_type() {
             "repository" => repository_actions(credential, project_of(&scope.name)),
             _ => Actions::NONE,
         };
-        merged.add(scope, scope.actions.intersect(allowed));
-    }
-    let access = merged.into_access();
-    if access.is_empty() && matches!(credential, Credential::Anonymous) {
+        (scope, scope.actions.intersect(allowed))
+    });
+    let granted = Granted::new(subject, auth_type, entries);
+    if granted.access.is_empty() && matches!(credential, Credential::Anonymous) {
         return Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED));
     }
-    Ok(Granted {
-        subject,
-        auth_type,
-        access,
-    })
+    Ok(granted)
 }
 
 /// What `credential` may do on the repositories of `project`.
@@ -166,8 +194,9 @@ pub fn covers(holder: &Holder, project: &ProjectFacts) -> bool {
     }
 }
 
-/// Why a deploy token gets nothing from the registry while external authorization is on.
-pub const EXTERNAL_AUTHORIZATION_REGISTRY: &str = "deploy tokens cannot be used on the container registry while external authorization is enabled";
+/// Why a deploy token gets nothing from the registry or a dependency proxy while external
+/// authorization is on.
+pub const EXTERNAL_AUTHORIZATION_REGISTRY: &str = "deploy tokens cannot be used on the container registry or the dependency proxy while external authorization is enabled";
 
 /// [`grant`] for a deploy token while external authorization is enabled, as GitLab does it:
 /// the token is set aside, so the caller gets what anyone gets (pulls of public images),
@@ -182,37 +211,17 @@ pub fn grant_without_deploy_token<'p>(
         return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
     }
     grant(requested, Credential::Anonymous, project_of, now)
-        .map_err(|_| Refusal::Denied(EXTERNAL_AUTHORIZATION_REGISTRY.into()))
+        .map_err(|_| external_authorization_refusal(token, now))
 }
 
-/// Grants merged per `(type, name)` in order of first request.
-#[derive(Default)]
-struct Merged(Vec<(String, String, Actions)>);
-
-impl Merged {
-    fn add(&mut self, scope: &ResourceScope, actions: Actions) {
-        match self
-            .0
-            .iter_mut()
-            .find(|(t, n, _)| *t == scope.resource_type && *n == scope.name)
-        {
-            Some(entry) => entry.2 = entry.2.union(actions),
-            None => self
-                .0
-                .push((scope.resource_type.clone(), scope.name.clone(), actions)),
-        }
-    }
-
-    fn into_access(self) -> Vec<Access> {
-        self.0
-            .into_iter()
-            .filter(|(_, _, actions)| !actions.is_empty())
-            .map(|(resource_type, name, actions)| Access {
-                resource_type,
-                name,
-                actions: actions.names(),
-            })
-            .collect()
+/// The refusal for a deploy token while external authorization is enabled: 401 if it is not
+/// valid anyway, else a 403 naming the reason (the dependency proxy has no anonymous access
+/// to fall back on).
+pub fn external_authorization_refusal(token: &DeployToken, now: OffsetDateTime) -> Refusal {
+    if token.is_active(now) {
+        Refusal::Denied(EXTERNAL_AUTHORIZATION_REGISTRY.into())
+    } else {
+        Refusal::Unauthorized(BAD_CREDENTIALS)
     }
 }
 

@@ -4,5 +4,6 @@ pub mod authz;
 pub mod ci_variables;
 pub mod forward;
 pub mod namespace;
+pub mod proxy;
 pub mod scope;
 pub mod token;

@@ -63,7 +63,10 @@ impl Rig {
             .tempdir()
             .expect("create temp dir");
         let d = dir.path();
-        let env = [("REGAUTH_EXTERNAL_AUTHORIZATION", external.to_string())];
+        let env = [(
+            "REGAUTH_EXTERNAL_AUTHORIZATION",
+            if external { "true" } else { "false" },
+        )];
         let regauth = Regauth::start(d, Signing::default(), &env);
         for sub in ["git", "packages", "clients/home", "nginx/tmp"] {
             std::fs::create_dir_all(d.join(sub)).expect("create rig dirs");
