@@ -5,21 +5,19 @@
 //! The URI is read the way nginx reads it (percent-decoded, slashes merged, dot segments
 //! resolved) so that the project checked here is the project the backend serves.
 
-use super::authz::{AUTHENTICATION_REQUIRED, BAD_CREDENTIALS, Credential, Refusal, covers};
-use super::namespace::{NamespacePath, ProjectFacts, Visibility};
-use super::token::{DeployToken, TokenScope};
+use super::namespace::NamespacePath;
+use super::token::TokenScope;
 use std::fmt;
 use std::str::FromStr;
-use time::OffsetDateTime;
+
+mod decision;
+mod uri;
+
+pub use decision::{Allowed, EXTERNAL_AUTHORIZATION_REFUSAL, GIT_PUSH_REFUSAL, decide};
+pub use uri::{UriError, normalize};
 
 /// The placeholder a route pattern holds exactly once.
 pub const PROJECT_PLACEHOLDER: &str = "{project}";
-
-/// Why deploy tokens are refused while external authorization is enabled.
-pub const EXTERNAL_AUTHORIZATION_REFUSAL: &str = "deploy tokens cannot be used for Git or package registry operations while external authorization is enabled";
-/// Why a deploy token can never push to a repository.
-pub const GIT_PUSH_REFUSAL: &str =
-    "deploy tokens cannot push to Git repositories: there is no write scope for repositories";
 
 /// What kind of server a route guards; it decides how method and path map to an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,11 +184,6 @@ pub struct Target {
     pub operation: Operation,
 }
 
-/// A URI that cannot be read safely.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UriError(&'static str);
-
 /// Every reading of `method uri` under the first route that yields one; empty when no
 /// route applies.
 pub fn targets(routes: &[Route], method: &str, uri: &str) -> Result<Vec<Target>, UriError> {
@@ -267,149 +260,6 @@ fn asks_receive_pack(query: &str) -> bool {
     pairs
         .iter()
         .any(|(k, v)| k == "service" && v == "git-receive-pack")
-}
-
-/// Split off the query, percent-decode the path, merge slashes and resolve `.` and `..`.
-pub fn normalize(uri: &str) -> Result<(String, Option<&str>), UriError> {
-    let (raw, query) = match uri.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (uri, None),
-    };
-    if !raw.starts_with('/') {
-        return Err(UriError("the original URI must start with '/'"));
-    }
-    if !valid_escapes(raw) {
-        return Err(UriError("malformed percent-encoding in the original URI"));
-    }
-    let decoded = percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .map_err(|_| UriError("the original URI is not UTF-8"))?;
-    if decoded.chars().any(char::is_control) {
-        return Err(UriError("control characters in the original URI"));
-    }
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in decoded.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments
-                    .pop()
-                    .ok_or(UriError("the original URI climbs above '/'"))?;
-            }
-            s => segments.push(s),
-        }
-    }
-    let trailing = decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
-    let mut path = format!("/{}", segments.join("/"));
-    if trailing && !segments.is_empty() {
-        path.push('/');
-    }
-    Ok((path, query))
-}
-
-/// Every `%` starts two hex digits (nginx refuses anything else, and so do we).
-fn valid_escapes(raw: &str) -> bool {
-    let bytes = raw.as_bytes();
-    bytes.iter().enumerate().all(|(i, &b)| {
-        b != b'%'
-            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-    })
-}
-
-/// Permission to let a request through; only [`decide`] makes one.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Allowed {
-    subject: String,
-    operation: Operation,
-}
-
-impl Allowed {
-    /// Who was let through: the deploy-token username, `""` when anonymous.
-    pub fn subject(&self) -> &str {
-        &self.subject
-    }
-
-    /// What they may do.
-    pub fn operation(&self) -> Operation {
-        self.operation
-    }
-}
-
-/// Decide whether `credential` may perform `operation` on `project` (`None`: no such
-/// project). `named` is how the URI named the project, for messages; unknown and
-/// uncovered projects get the same answer, so the answer does not reveal which exist.
-pub fn decide(
-    operation: Operation,
-    credential: Credential<'_>,
-    project: Option<&ProjectFacts>,
-    named: &ProjectKey,
-    external_authorization: bool,
-    now: OffsetDateTime,
-) -> Result<Allowed, Refusal> {
-    let public_read =
-        operation.is_read() && project.is_some_and(|p| p.visibility == Visibility::Public);
-    match credential {
-        Credential::Anonymous if public_read => Ok(Allowed {
-            subject: String::new(),
-            operation,
-        }),
-        Credential::Anonymous => Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED)),
-        Credential::DeployToken(token) => deploy_token(
-            token,
-            operation,
-            project,
-            named,
-            public_read,
-            external_authorization,
-            now,
-        ),
-    }
-}
-
-fn deploy_token(
-    token: &DeployToken,
-    operation: Operation,
-    project: Option<&ProjectFacts>,
-    named: &ProjectKey,
-    public_read: bool,
-    external_authorization: bool,
-    now: OffsetDateTime,
-) -> Result<Allowed, Refusal> {
-    if !token.is_active(now) {
-        return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
-    }
-    if external_authorization {
-        return Err(Refusal::Denied(EXTERNAL_AUTHORIZATION_REFUSAL.into()));
-    }
-    let Some(scope) = operation.required_scope() else {
-        return Err(Refusal::Denied(GIT_PUSH_REFUSAL.into()));
-    };
-    let allowed = Allowed {
-        subject: token.username.clone(),
-        operation,
-    };
-    if public_read {
-        return Ok(allowed);
-    }
-    match project {
-        Some(p) if covers(&token.holder, p) => {
-            if token.scopes.has(scope) {
-                Ok(allowed)
-            } else {
-                Err(Refusal::Denied(format!(
-                    "deploy token {} lacks the {} scope needed to {}",
-                    token.username,
-                    scope.as_str(),
-                    operation.describe()
-                )))
-            }
-        }
-        _ => Err(Refusal::Denied(format!(
-            "deploy token {} has no access to project {named}",
-            token.username
-        ))),
-    }
 }
 
 #[cfg(test)]

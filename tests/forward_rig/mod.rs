@@ -16,6 +16,8 @@ use tempfile::TempDir;
 use crate::support::stack::{Process, Regauth, Signing, free_port, path_string};
 use crate::support::{Run, read_text, run};
 
+mod nginx;
+
 /// What this suite drives, and where each comes from.
 pub const TOOLS: &[(&str, &str)] = &[
     ("nginx", "Debian package: nginx"),
@@ -32,9 +34,7 @@ pub const INSTALL: &str = "scripts/test does: apt-get install -y nginx fcgiwrap 
 
 /// Debian's git http-backend, named in the sample config.
 const HTTP_BACKEND: &str = "/usr/lib/git-core/git-http-backend";
-const GIT_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx/git.conf");
-const PACKAGES_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx/packages.conf");
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The running servers. Field order is drop order: processes before the directory.
 pub struct Rig {
@@ -92,7 +92,7 @@ impl Rig {
         wait_for("pypi-server", || {
             connects(&format!("127.0.0.1:{pypi_port}"))
         });
-        let (nginx, git_host, pkg_host) = start_nginx(d, &regauth.addr, &socket, pypi_port);
+        let (nginx, git_host, pkg_host) = nginx::start(d, &regauth.addr, &socket, pypi_port);
         Rig {
             regauth,
             nginx,
@@ -244,29 +244,11 @@ fn userinfo(creds: Option<(&str, &str)>) -> String {
     creds.map_or(String::new(), |(u, p)| format!("{u}:{p}@"))
 }
 
-/// A minimal pure-Python wheel: a module, METADATA, WHEEL and RECORD.
-const WHEEL_SCRIPT: &str = r#"
-import base64, hashlib, sys, zipfile
-name, version, out = sys.argv[1:4]
-info = f"{name}-{version}.dist-info"
-files = {
-    f"{name}/__init__.py": f"VERSION = {version!r}\n",
-    f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: {version}\nSummary: regauth test package\n",
-    f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: regauth-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-}
-def digest(text):
-    return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-record = [f"{p},sha256={digest(c)},{len(c.encode())}" for p, c in files.items()]
-files[f"{info}/RECORD"] = "\n".join(record + [f"{info}/RECORD,,"]) + "\n"
-path = f"{out}/{name}-{version}-py3-none-any.whl"
-with zipfile.ZipFile(path, "w") as wheel:
-    for p, c in files.items():
-        wheel.writestr(p, c)
-print(path)
-"#;
+/// Builds a minimal pure-Python wheel: a module, METADATA, WHEEL and RECORD.
+const WHEEL_SCRIPT: &str = include_str!("wheel.py");
 
 /// Starts `program` with its output in `log`, killed when the handle drops.
-fn spawn(name: &'static str, command: &mut Command, log: PathBuf) -> Process {
+pub(crate) fn spawn(name: &'static str, command: &mut Command, log: PathBuf) -> Process {
     let file = File::create(&log).expect("create log");
     let child = command
         .stdin(Stdio::null())
@@ -277,99 +259,8 @@ fn spawn(name: &'static str, command: &mut Command, log: PathBuf) -> Process {
     Process { name, child, log }
 }
 
-/// nginx with both sample configs; retried on a port taken between choosing and binding.
-fn start_nginx(
-    dir: &Path,
-    regauth: &str,
-    socket: &Path,
-    pypi_port: u16,
-) -> (Process, String, String) {
-    let prefix = dir.join("nginx");
-    let log = prefix.join("nginx.log");
-    for _ in 0..3 {
-        let git_host = format!("127.0.0.1:{}", free_port());
-        let pkg_host = format!("127.0.0.1:{}", free_port());
-        let git = render(
-            GIT_CONF,
-            &[
-                ("127.0.0.1:8080", git_host.clone()),
-                ("127.0.0.1:5001", regauth.to_owned()),
-                (
-                    "unix:/run/fcgiwrap.socket",
-                    format!("unix:{}", path_string(socket)),
-                ),
-                ("/srv/git", path_string(&dir.join("git"))),
-            ],
-        );
-        let packages = render(
-            PACKAGES_CONF,
-            &[
-                ("127.0.0.1:8090", pkg_host.clone()),
-                ("127.0.0.1:5001", regauth.to_owned()),
-                ("127.0.0.1:8091", format!("127.0.0.1:{pypi_port}")),
-            ],
-        );
-        std::fs::write(prefix.join("git.conf"), git).unwrap();
-        std::fs::write(prefix.join("packages.conf"), packages).unwrap();
-        std::fs::write(prefix.join("nginx.conf"), main_config(&prefix, &log)).unwrap();
-        let _ = std::fs::remove_file(&log);
-        let mut process = spawn(
-            "nginx",
-            Command::new("nginx")
-                .arg("-p")
-                .arg(&prefix)
-                .arg("-c")
-                .arg(prefix.join("nginx.conf"))
-                .arg("-e")
-                .arg(&log),
-            prefix.join("nginx.out"),
-        );
-        process.log = log.clone();
-        let started = Instant::now();
-        while started.elapsed() < START_TIMEOUT {
-            if connects(&git_host) && connects(&pkg_host) {
-                return (process, git_host, pkg_host);
-            }
-            if let Ok(Some(_)) = process.child.try_wait() {
-                break;
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        if !read_text(&log).contains("Address already in use") {
-            break;
-        }
-    }
-    panic!("nginx did not start; log:\n{}", read_text(&log));
-}
-
-/// The rig's own nginx.conf around the two sample server blocks.
-fn main_config(prefix: &Path, log: &Path) -> String {
-    let p = path_string(prefix);
-    let log = path_string(log);
-    format!(
-        "daemon off;\nmaster_process off;\npid {p}/nginx.pid;\nerror_log {log} info;\n\
-         events {{ worker_connections 64; }}\n\
-         http {{\n  access_log {log};\n  client_body_temp_path {p}/tmp/body;\n\
-           proxy_temp_path {p}/tmp/proxy;\n  fastcgi_temp_path {p}/tmp/fastcgi;\n\
-           uwsgi_temp_path {p}/tmp/uwsgi;\n  scgi_temp_path {p}/tmp/scgi;\n\
-           include {p}/git.conf;\n  include {p}/packages.conf;\n}}\n"
-    )
-}
-
-/// Fills a sample config: only the listed addresses and paths change.
-fn render(template: &str, replacements: &[(&str, String)]) -> String {
-    let mut text = std::fs::read_to_string(template).expect("read sample config");
-    for (from, to) in replacements {
-        assert!(
-            text.contains(from),
-            "{template} no longer mentions {from}: update the rig"
-        );
-        text = text.replace(from, to);
-    }
-    text
-}
-
-fn connects(addr: &str) -> bool {
+/// Whether something listens on `addr`.
+pub(crate) fn connects(addr: &str) -> bool {
     TcpStream::connect(addr).is_ok()
 }
 
