@@ -5,6 +5,7 @@
 use super::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
 use super::scope::{Action, Actions, ResourceScope};
 use super::token::{DeployToken, Holder, TokenScope};
+use super::user::{AccessLevel, UserCredential};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -15,6 +16,8 @@ pub enum Credential<'a> {
     Anonymous,
     /// An authenticated deploy token (active or not: [`grant`] checks).
     DeployToken(&'a DeployToken),
+    /// A user with one of their personal access tokens (active or not: [`grant`] checks).
+    User(&'a UserCredential),
 }
 
 /// How the subject authenticated; goes into the JWT as `auth_type`.
@@ -25,6 +28,8 @@ pub enum AuthType {
     None,
     /// A deploy token.
     DeployToken,
+    /// A user's personal access token.
+    PersonalAccessToken,
 }
 
 /// One granted resource, as it appears in the JWT `access` claim.
@@ -48,7 +53,7 @@ pub struct Granted {
 }
 
 impl Granted {
-    /// The `sub` claim: the deploy-token username, `""` when anonymous.
+    /// The `sub` claim: the deploy-token username or the user's name, `""` when anonymous.
     pub fn subject(&self) -> &str {
         &self.subject
     }
@@ -111,11 +116,23 @@ pub fn grant<'p>(
             }
             (token.username.clone(), AuthType::DeployToken)
         }
+        Credential::User(user) => {
+            if !user.token.is_active(now) {
+                return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
+            }
+            if !user.token.scopes.reads_registry() {
+                return Err(Refusal::Denied(
+                    "this personal access token has none of the scopes read_registry, write_registry or api".into(),
+                ));
+            }
+            (user.user.username.clone(), AuthType::PersonalAccessToken)
+        }
     };
     let mut merged = Merged::default();
     for scope in requested {
         let allowed = match scope.base_type() {
             "repository" => repository_actions(credential, project_of(&scope.name)),
+            "registry" => registry_actions(credential, scope),
             _ => Actions::NONE,
         };
         merged.add(scope, scope.actions.intersect(allowed));
@@ -153,7 +170,39 @@ fn repository_actions(credential: Credential<'_>, project: Option<&ProjectFacts>
             allowed = allowed.with(Action::Push);
         }
     }
+    if let Credential::User(user) = credential {
+        allowed = allowed.union(user_actions(user, project));
+    }
     allowed
+}
+
+/// What a user may do on `project`: pull as Reporter+ (or on any public or internal
+/// project), push as Developer+, delete as Maintainer+; writing needs a writing scope.
+fn user_actions(user: &UserCredential, project: &ProjectFacts) -> Actions {
+    let role = user.role_on_project(project);
+    let at_least = |level: AccessLevel| role.is_some_and(|r| r >= level);
+    let scopes = &user.token.scopes;
+    let visible_to_users =
+        project.visibility != Visibility::Private && project.registry == RegistryAccess::Enabled;
+    let mut allowed = Actions::NONE;
+    if scopes.reads_registry() && (at_least(AccessLevel::Reporter) || visible_to_users) {
+        allowed = allowed.with(Action::Pull);
+    }
+    if scopes.writes_registry() && at_least(AccessLevel::Developer) {
+        allowed = allowed.with(Action::Push);
+    }
+    if scopes.writes_registry() && at_least(AccessLevel::Maintainer) {
+        allowed = allowed.with(Action::Delete);
+    }
+    allowed
+}
+
+/// `registry:catalog:*`: administrators only.
+fn registry_actions(credential: Credential<'_>, scope: &ResourceScope) -> Actions {
+    match credential {
+        Credential::User(user) if user.user.is_admin && scope.name == "catalog" => Actions::ALL,
+        _ => Actions::NONE,
+    }
 }
 
 /// Whether a token held by `holder` applies to `project`.
@@ -189,9 +238,14 @@ impl Merged {
             .into_iter()
             .filter(|(_, _, actions)| !actions.is_empty())
             .map(|(resource_type, name, actions)| Access {
+                // The registry asks for `registry:catalog:*` and checks for `*` literally.
+                actions: if resource_type.starts_with("registry") && actions == Actions::ALL {
+                    vec!["*"]
+                } else {
+                    actions.names()
+                },
                 resource_type,
                 name,
-                actions: actions.names(),
             })
             .collect()
     }
@@ -200,3 +254,7 @@ impl Merged {
 #[cfg(test)]
 #[path = "authz_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "authz_user_tests.rs"]
+mod user_tests;

@@ -4,3 +4,4 @@ pub mod authz;
 pub mod namespace;
 pub mod scope;
 pub mod token;
+pub mod user;

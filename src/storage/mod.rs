@@ -2,8 +2,10 @@
 //! `&Connection`; async callers run them on the blocking pool.
 
 pub mod namespaces;
+pub mod personal_tokens;
 pub mod refresh;
 pub mod tokens;
+pub mod users;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
@@ -12,7 +14,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_users.sql"),
+];
 
 /// A storage failure. Never carries secrets.
 #[derive(Debug, thiserror::Error)]
