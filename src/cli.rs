@@ -1,5 +1,7 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod users;
+
 use crate::app::App;
 use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json};
 use crate::app::namespaces::HolderRef;
@@ -44,6 +46,12 @@ pub enum Command {
     Token(TokenCommand),
     /// Exit 0 if the running service answers GET /healthz with 200 (for container health checks).
     Healthcheck,
+    /// Manage users and their personal access tokens.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage roles of users on groups and projects.
+    #[command(subcommand)]
+    Member(users::MemberCommand),
 }
 
 /// `regauth keys …`
@@ -182,6 +190,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Project(cmd) => project(&open_app(&config)?, cmd),
         Command::Token(cmd) => token(&open_app(&config)?, cmd),
         Command::Healthcheck => healthcheck(&config),
+        Command::User(cmd) => users::user(&open_app(&config)?, cmd),
+        Command::Member(cmd) => users::member(&open_app(&config)?, cmd),
     }
 }
 

@@ -1,9 +1,12 @@
 //! Use cases shared by the HTTP API and the CLI. Everything here is synchronous (SQLite);
 //! HTTP handlers call it on the blocking pool.
 
+pub mod access;
 pub mod deploy_tokens;
+pub mod guarded;
 pub mod namespaces;
 pub mod registry_auth;
+pub mod users;
 
 use crate::storage::{Conn, StorageError, Store};
 use std::sync::Arc;

@@ -2,12 +2,14 @@
 //! POST, the password and the refresh-token grants.
 
 use super::App;
+use super::users::{credential_for, is_personal_token, user_credential};
 use crate::domain::authz::{BAD_CREDENTIALS, Credential, Granted, Refusal, grant};
 use crate::domain::namespace::ProjectFacts;
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
+use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
-use crate::storage::{Conn, StorageError, namespaces, refresh, tokens};
+use crate::storage::{Conn, StorageError, namespaces, personal_tokens, refresh, tokens};
 use std::collections::HashMap;
 
 /// Prefix of refresh tokens (docker's "identity tokens").
@@ -116,25 +118,25 @@ impl TokenService {
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
         let conn = self.app.conn()?;
-        let token = authenticate(&conn, &req.credentials, service)?;
+        let subject = authenticate(&conn, &req.credentials, service)?;
         let projects = project_facts(&conn, &requested)?;
-        let credential = token
-            .as_ref()
-            .map_or(Credential::Anonymous, Credential::DeployToken);
+        let credential = match &subject {
+            Subject::Anonymous => Credential::Anonymous,
+            Subject::Deploy(token) => Credential::DeployToken(token),
+            Subject::User(user) => Credential::User(user),
+        };
         let granted = grant(
             &requested,
             credential,
             |repo| projects.get(repo).and_then(Option::as_ref),
             now,
         )?;
-        let refresh_token = match (&req.credentials, &token) {
-            (Credentials::RefreshToken(existing), _) if req.offline => {
+        let refresh_token = match &req.credentials {
+            Credentials::RefreshToken(existing) if req.offline => {
                 Some(existing.expose().to_owned())
             }
-            (Credentials::Password { .. }, Some(token)) if req.offline => {
-                let fresh = PlainToken::generate(REFRESH_TOKEN_PREFIX);
-                refresh::insert(&conn, &fresh.digest(), token.id, service, now)?;
-                Some(fresh.expose().to_owned())
+            Credentials::Password { .. } if req.offline => {
+                remember_refresh(&conn, &subject, service, now)?
             }
             _ => None,
         };
@@ -146,26 +148,71 @@ impl TokenService {
     }
 }
 
-/// Find the deploy token behind the credentials. Unknown secrets and wrong usernames give
-/// the same answer; whether the token is still active is [`grant`]'s decision.
+/// Who the credentials belong to.
+enum Subject {
+    /// Nobody.
+    Anonymous,
+    /// A deploy token.
+    Deploy(DeployToken),
+    /// A user, through a personal access token.
+    User(UserCredential),
+}
+
+/// Store a fresh refresh token bound to the credential (never anonymous) and service.
+fn remember_refresh(
+    conn: &Conn,
+    subject: &Subject,
+    service: &str,
+    now: time::OffsetDateTime,
+) -> Result<Option<String>, StorageError> {
+    let fresh = PlainToken::generate(REFRESH_TOKEN_PREFIX);
+    match subject {
+        Subject::Anonymous => return Ok(None),
+        Subject::Deploy(token) => refresh::insert(conn, &fresh.digest(), token.id, service, now)?,
+        Subject::User(user) => {
+            personal_tokens::insert_refresh(conn, &fresh.digest(), user.token.id, service, now)?
+        }
+    }
+    Ok(Some(fresh.expose().to_owned()))
+}
+
+/// Find the deploy token or user behind the credentials: a password starting with `glpat-`
+/// is a personal access token, anything else a deploy token. Unknown secrets and wrong
+/// usernames give the same answer; whether the token is still active is [`grant`]'s
+/// decision.
 fn authenticate(
     conn: &Conn,
     credentials: &Credentials,
     service: &str,
-) -> Result<Option<DeployToken>, AuthError> {
+) -> Result<Subject, AuthError> {
+    let unauthorized = || AuthError::Unauthorized(BAD_CREDENTIALS);
     match credentials {
-        Credentials::None => Ok(None),
+        Credentials::None => Ok(Subject::Anonymous),
+        Credentials::Password { username, secret } if is_personal_token(secret) => {
+            user_credential(conn, secret, Some(username))?
+                .map(Subject::User)
+                .ok_or_else(unauthorized)
+        }
         Credentials::Password { username, secret } => {
             let found = tokens::by_digest(conn, &secret.digest())?;
             match found {
-                Some(token) if constant_time_eq(&token.username, username) => Ok(Some(token)),
-                _ => Err(AuthError::Unauthorized(BAD_CREDENTIALS)),
+                Some(token) if constant_time_eq(&token.username, username) => {
+                    Ok(Subject::Deploy(token))
+                }
+                _ => Err(unauthorized()),
             }
         }
         Credentials::RefreshToken(secret) => {
-            refresh::deploy_token_for(conn, &secret.digest(), service)?
-                .map(Some)
-                .ok_or(AuthError::Unauthorized(BAD_CREDENTIALS))
+            let digest = secret.digest();
+            if let Some(token) = refresh::deploy_token_for(conn, &digest, service)? {
+                return Ok(Subject::Deploy(token));
+            }
+            match personal_tokens::for_refresh(conn, &digest, service)? {
+                Some(token) => credential_for(conn, token, None)?
+                    .map(Subject::User)
+                    .ok_or_else(unauthorized),
+                None => Err(unauthorized()),
+            }
         }
     }
 }
