@@ -8,7 +8,7 @@ use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, RegistryAccess, Visibility};
 use crate::domain::token::{DeployToken, Holder};
 use crate::domain::user::{AccessLevel, MemberOf};
-use crate::storage::{tokens, users};
+use crate::storage::{namespaces, tokens, users};
 
 /// What a caller supplies to create a deploy token (the holder comes from the capability).
 pub struct DeployTokenFields<'a> {
@@ -34,26 +34,22 @@ pub struct NamespaceFields<'a> {
 }
 
 impl App {
-    /// Create a group; its creator becomes its owner.
+    /// Create a group; its creator becomes its owner. Returns the group's chain: its
+    /// ancestors, outermost first, then the group.
     pub fn create_group_as(
         &self,
         creator: &GroupCreator,
         fields: &NamespaceFields<'_>,
-    ) -> Result<Group, AccessError> {
+    ) -> Result<Vec<Group>, AccessError> {
         let path = full_path(creator.parent.as_ref(), fields.path)?;
         let group = self.create_group_named(&path, Some(fields.name), fields.visibility)?;
         let of = MemberOf::Group {
             id: group.id,
             path: group.path.clone(),
         };
-        users::set_membership(
-            &*self.conn()?,
-            creator.owner,
-            &of,
-            AccessLevel::Owner,
-            self.now(),
-        )?;
-        Ok(group)
+        let conn = self.conn()?;
+        users::set_membership(&conn, creator.owner, &of, AccessLevel::Owner, self.now())?;
+        Ok(namespaces::group_chain(&conn, &group.path)?)
     }
 
     /// Create a project in the capability's group.

@@ -1,5 +1,6 @@
 //! HTTP: routes shared by `serve` and the tests, and the server itself.
 
+pub mod api;
 pub mod error;
 pub mod keys;
 pub mod registry_auth;
@@ -16,7 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/jwt/auth", web::get().to(registry_auth::get))
         .route("/jwt/auth", web::post().to(registry_auth::post))
         .route("/jwt/certs.pem", web::get().to(keys::certificates))
-        .route("/jwt/jwks.json", web::get().to(keys::jwks));
+        .route("/jwt/jwks.json", web::get().to(keys::jwks))
+        .configure(api::configure);
 }
 
 /// Liveness: answers without touching the database (the benchmark's HTTP floor).
