@@ -7,7 +7,7 @@ mod harness;
 use api_harness::{member, member_user, token, user};
 use harness::{SERVICE, TestServer, error_of};
 use regauth::app::namespaces::HolderRef;
-use regauth::domain::user::AccessLevel;
+use regauth::domain::role::AccessLevel;
 
 fn q(scopes: &[&str]) -> String {
     let mut query = format!("service={SERVICE}");

@@ -5,10 +5,9 @@
 
 use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, Visibility, repository_in};
+use crate::domain::role::{AccessLevel, Memberships};
 use crate::domain::token::{Holder, PlainToken};
-use crate::domain::user::{
-    AccessLevel, Memberships, PERSONAL_TOKEN_PREFIX, PersonalAccessToken, User,
-};
+use crate::domain::user::{PERSONAL_TOKEN_PREFIX, PersonalAccessToken, User};
 use crate::storage::{StorageError, namespaces, personal_tokens, users};
 use rusqlite::Connection;
 

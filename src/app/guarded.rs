@@ -6,8 +6,8 @@ use super::deploy_tokens::{CreateDeployToken, CreatedDeployToken};
 use super::namespaces::HolderRef;
 use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, RegistryAccess, Visibility};
+use crate::domain::role::{AccessLevel, MemberOf};
 use crate::domain::token::{DeployToken, Holder};
-use crate::domain::user::{AccessLevel, MemberOf};
 use crate::storage::{namespaces, tokens, users};
 
 /// What a caller supplies to create a deploy token (the holder comes from the capability).

@@ -3,10 +3,10 @@
 
 use super::namespaces::{HolderRef, resolve_holder};
 use super::{App, AppError};
+use crate::domain::role::{AccessLevel, MemberOf};
 use crate::domain::token::{Holder, PlainToken, constant_time_eq, parse_expiry, validate_name};
 use crate::domain::user::{
-    AccessLevel, MemberOf, PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User,
-    UserCredential, validate_username,
+    PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, validate_username,
 };
 use crate::storage::personal_tokens::{self as pats, NewPersonalToken};
 use crate::storage::{StorageError, users as db};

@@ -5,7 +5,8 @@ use super::{CliResult, HolderArgs, print_json};
 use crate::app::App;
 use crate::app::deploy_tokens::rfc3339;
 use crate::app::users::{CreatePersonalToken, CreatedPersonalToken};
-use crate::domain::user::{AccessLevel, MemberOf, User};
+use crate::domain::role::{AccessLevel, MemberOf};
+use crate::domain::user::User;
 use clap::Subcommand;
 use serde_json::json;
 

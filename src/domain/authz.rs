@@ -3,9 +3,10 @@
 //! sign access that was not checked.
 
 use super::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use super::role::AccessLevel;
 use super::scope::{Action, Actions, ResourceScope};
 use super::token::{DeployToken, Holder, TokenScope};
-use super::user::{AccessLevel, UserCredential};
+use super::user::UserCredential;
 use serde::Serialize;
 use time::OffsetDateTime;
 

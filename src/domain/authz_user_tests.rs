@@ -2,11 +2,9 @@
 
 use super::*;
 use crate::domain::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use crate::domain::role::{AccessLevel, MemberOf, Membership, Memberships};
 use crate::domain::scope::parse_all;
-use crate::domain::user::{
-    AccessLevel, MemberOf, Membership, Memberships, PatScopes, PersonalAccessToken, User,
-    UserCredential,
-};
+use crate::domain::user::{PatScopes, PersonalAccessToken, User, UserCredential};
 use time::macros::datetime;
 
 const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);

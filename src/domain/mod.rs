@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod namespace;
+pub mod role;
 pub mod scope;
 pub mod token;
 pub mod user;

@@ -1,9 +1,9 @@
-//! Users, their personal access tokens and their roles: a user's role on a project or group
-//! is the highest of their memberships on it and on every ancestor group.
+//! Users and their personal access tokens: a token acts for its user, within its scopes,
+//! until it is revoked or expires.
 
-use super::namespace::{ProjectFacts, repository_in};
+use super::namespace::ProjectFacts;
+use super::role::{AccessLevel, Memberships};
 use super::token::is_expired;
-use std::fmt;
 use std::str::FromStr;
 use time::OffsetDateTime;
 
@@ -24,77 +24,6 @@ pub enum UserError {
     /// No scope given.
     #[error("at least one scope is required")]
     NoScope,
-    /// A role that is neither a known name nor a known access level.
-    #[error(
-        "unknown role {0:?}: expected guest (10), reporter (20), developer (30), maintainer (40) or owner (50)"
-    )]
-    UnknownRole(String),
-}
-
-/// GitLab's roles, ordered by power; the discriminant is GitLab's access level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AccessLevel {
-    /// 10: sees the project.
-    Guest = 10,
-    /// 20: pulls images.
-    Reporter = 20,
-    /// 30: pushes images.
-    Developer = 30,
-    /// 40: deletes images, manages project deploy tokens.
-    Maintainer = 40,
-    /// 50: manages group deploy tokens.
-    Owner = 50,
-}
-
-impl AccessLevel {
-    /// Every role, weakest first.
-    pub const ALL: [AccessLevel; 5] = [
-        AccessLevel::Guest,
-        AccessLevel::Reporter,
-        AccessLevel::Developer,
-        AccessLevel::Maintainer,
-        AccessLevel::Owner,
-    ];
-
-    /// The numeric access level (10…50).
-    pub fn value(self) -> i64 {
-        self as i64
-    }
-
-    /// The role name (`developer`).
-    pub fn name(self) -> &'static str {
-        match self {
-            AccessLevel::Guest => "guest",
-            AccessLevel::Reporter => "reporter",
-            AccessLevel::Developer => "developer",
-            AccessLevel::Maintainer => "maintainer",
-            AccessLevel::Owner => "owner",
-        }
-    }
-
-    /// The role with this numeric access level.
-    pub fn from_value(value: i64) -> Option<AccessLevel> {
-        AccessLevel::ALL.into_iter().find(|l| l.value() == value)
-    }
-}
-
-impl FromStr for AccessLevel {
-    type Err = UserError;
-
-    /// A role name in any case, or its number.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        AccessLevel::ALL
-            .into_iter()
-            .find(|l| l.name() == lower || l.value().to_string() == lower)
-            .ok_or_else(|| UserError::UnknownRole(s.to_owned()))
-    }
-}
-
-impl fmt::Display for AccessLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.name(), self.value())
-    }
 }
 
 /// What a personal access token may be used for.
@@ -256,77 +185,6 @@ impl PersonalAccessToken {
     /// Neither revoked nor expired at `now`.
     pub fn is_active(&self, now: OffsetDateTime) -> bool {
         !self.revoked && !self.is_expired(now)
-    }
-}
-
-/// Where a membership is held.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MemberOf {
-    /// A group, and so all its subgroups and projects.
-    Group {
-        /// Group id.
-        id: i64,
-        /// Group path.
-        path: String,
-    },
-    /// One project.
-    Project {
-        /// Project id.
-        id: i64,
-        /// Project path.
-        path: String,
-    },
-}
-
-impl MemberOf {
-    /// The full path of the group or project.
-    pub fn path(&self) -> &str {
-        match self {
-            MemberOf::Group { path, .. } | MemberOf::Project { path, .. } => path,
-        }
-    }
-}
-
-/// One role of one user.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Membership {
-    /// Where.
-    pub of: MemberOf,
-    /// Which role.
-    pub level: AccessLevel,
-}
-
-/// Every membership of one user, and the inheritance rule over them.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Memberships(pub Vec<Membership>);
-
-impl Memberships {
-    /// The role on `project`: the highest of the project's own membership and those of the
-    /// groups above it.
-    pub fn role_on_project(&self, project: &ProjectFacts) -> Option<AccessLevel> {
-        self.0
-            .iter()
-            .filter(|m| match &m.of {
-                MemberOf::Project { id, .. } => *id == project.id,
-                MemberOf::Group { path, .. } => {
-                    project.path.len() > path.len() && repository_in(&project.path, path)
-                }
-            })
-            .map(|m| m.level)
-            .max()
-    }
-
-    /// The role on the group at `group_path`: the highest of its own membership and those of
-    /// its ancestors. Project memberships never reach up to groups.
-    pub fn role_on_group(&self, group_path: &str) -> Option<AccessLevel> {
-        self.0
-            .iter()
-            .filter(|m| match &m.of {
-                MemberOf::Group { path, .. } => repository_in(group_path, path),
-                MemberOf::Project { .. } => false,
-            })
-            .map(|m| m.level)
-            .max()
     }
 }
 

@@ -1,7 +1,8 @@
-//! Roles, scopes and usernames as tables.
+//! Administrators, scopes and usernames as tables.
 
 use super::*;
 use crate::domain::namespace::{RegistryAccess, Visibility};
+use crate::domain::role::AccessLevel;
 
 fn project(id: i64, path: &str) -> ProjectFacts {
     ProjectFacts {
@@ -10,87 +11,6 @@ fn project(id: i64, path: &str) -> ProjectFacts {
         visibility: Visibility::Private,
         registry: RegistryAccess::Enabled,
     }
-}
-
-fn group(id: i64, path: &str, level: AccessLevel) -> Membership {
-    Membership {
-        of: MemberOf::Group {
-            id,
-            path: path.into(),
-        },
-        level,
-    }
-}
-
-fn on_project(id: i64, path: &str, level: AccessLevel) -> Membership {
-    Membership {
-        of: MemberOf::Project {
-            id,
-            path: path.into(),
-        },
-        level,
-    }
-}
-
-#[test]
-fn effective_role_is_the_highest_applicable_membership() {
-    use AccessLevel::*;
-    let api = project(1, "acme/backend/api");
-    let cases: Vec<(Vec<Membership>, Option<AccessLevel>)> = vec![
-        (vec![], None),
-        (
-            vec![on_project(1, "acme/backend/api", Developer)],
-            Some(Developer),
-        ),
-        (vec![on_project(2, "acme/frontend/web", Owner)], None),
-        (vec![group(1, "acme", Reporter)], Some(Reporter)),
-        (vec![group(2, "acme/backend", Maintainer)], Some(Maintainer)),
-        // a group's role reaches all projects below it, however deep
-        (vec![group(1, "acme", Guest)], Some(Guest)),
-        // the highest wins, whether it comes from the project or an ancestor
-        (
-            vec![
-                group(1, "acme", Owner),
-                on_project(1, "acme/backend/api", Guest),
-            ],
-            Some(Owner),
-        ),
-        (
-            vec![
-                group(1, "acme", Reporter),
-                group(2, "acme/backend", Developer),
-                on_project(1, "acme/backend/api", Maintainer),
-            ],
-            Some(Maintainer),
-        ),
-        // siblings, lookalike prefixes and subgroups below the project's group do not count
-        (vec![group(3, "acme/frontend", Owner)], None),
-        (vec![group(4, "acm", Owner)], None),
-        (vec![group(5, "acme/backend/api-tools", Owner)], None),
-        (vec![group(6, "other", Owner)], None),
-    ];
-    for (memberships, expected) in cases {
-        let m = Memberships(memberships.clone());
-        assert_eq!(m.role_on_project(&api), expected, "{memberships:?}");
-    }
-}
-
-#[test]
-fn group_roles_inherit_downwards_only() {
-    use AccessLevel::*;
-    let m = Memberships(vec![
-        group(2, "acme/backend", Maintainer),
-        on_project(1, "acme/backend/api", Owner),
-    ]);
-    assert_eq!(m.role_on_group("acme/backend"), Some(Maintainer));
-    assert_eq!(m.role_on_group("acme/backend/sub"), Some(Maintainer));
-    assert_eq!(m.role_on_group("acme"), None, "never upwards");
-    assert_eq!(m.role_on_group("acme/backend-x"), None);
-    assert_eq!(
-        m.role_on_group("acme/backend/api"),
-        Some(Maintainer),
-        "a project membership is not a group role"
-    );
 }
 
 #[test]
@@ -119,26 +39,6 @@ fn administrators_are_owners_everywhere() {
         Some(AccessLevel::Owner)
     );
     assert_eq!(credential(false).role_on_project(&p), None);
-}
-
-#[test]
-fn access_levels_parse_by_name_or_number() {
-    for (text, level) in [
-        ("guest", AccessLevel::Guest),
-        ("Reporter", AccessLevel::Reporter),
-        ("30", AccessLevel::Developer),
-        ("MAINTAINER", AccessLevel::Maintainer),
-        ("50", AccessLevel::Owner),
-    ] {
-        assert_eq!(text.parse::<AccessLevel>(), Ok(level), "{text}");
-    }
-    for bad in ["admin", "15", "", "0"] {
-        assert!(bad.parse::<AccessLevel>().is_err(), "{bad}");
-    }
-    assert_eq!(AccessLevel::from_value(40), Some(AccessLevel::Maintainer));
-    assert_eq!(AccessLevel::from_value(45), None);
-    assert_eq!(AccessLevel::Developer.to_string(), "developer (30)");
-    assert!(AccessLevel::Reporter < AccessLevel::Developer);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Users and their memberships on groups and projects.
 
 use super::{StorageError, from_unix, to_unix};
-use crate::domain::user::{AccessLevel, MemberOf, Membership, Memberships, User};
+use crate::domain::role::{AccessLevel, MemberOf, Membership, Memberships};
+use crate::domain::user::User;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 

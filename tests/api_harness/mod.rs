@@ -5,7 +5,7 @@
 use super::harness::TestServer;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::users::CreatePersonalToken;
-use regauth::domain::user::AccessLevel;
+use regauth::domain::role::AccessLevel;
 use reqwest::blocking::RequestBuilder;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
