@@ -134,14 +134,19 @@ impl Params {
         }
     }
 
-    /// A boolean (`true`/`false`, also as text).
+    /// A boolean: JSON `true`/`false`, or the words GitLab accepts in any case (`true`,
+    /// `True` as python-gitlab sends it, `1`, `yes`, `on`, `t`, `y`, and their opposites).
     pub fn boolean(&self, key: &str) -> Result<Option<bool>, GitLabError> {
+        let invalid = || GitLabError::invalid(key, "expected true or false");
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(Value::String(s)) if s == "true" => Ok(Some(true)),
-            Some(Value::String(s)) if s == "false" => Ok(Some(false)),
-            Some(_) => Err(GitLabError::invalid(key, "expected true or false")),
+            Some(Value::String(s)) => match s.to_ascii_lowercase().as_str() {
+                "true" | "t" | "1" | "yes" | "y" | "on" => Ok(Some(true)),
+                "false" | "f" | "0" | "no" | "n" | "off" => Ok(Some(false)),
+                _ => Err(invalid()),
+            },
+            Some(_) => Err(invalid()),
         }
     }
 
@@ -246,9 +251,11 @@ mod tests {
 
     #[test]
     fn numbers_and_booleans_from_text() {
-        let p = form("page=2&per_page=0&active=yes");
+        let p = form("page=2&per_page=0&a=True&b=0&c=maybe");
         assert_eq!(p.positive("page").unwrap(), Some(2));
         assert!(p.positive("per_page").is_err());
-        assert!(p.boolean("active").is_err());
+        assert_eq!(p.boolean("a").unwrap(), Some(true), "python-gitlab's spelling");
+        assert_eq!(p.boolean("b").unwrap(), Some(false));
+        assert!(p.boolean("c").is_err());
     }
 }
