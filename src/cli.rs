@@ -212,7 +212,8 @@ fn serve(config: Config) -> CliResult {
         config.token_lifetime,
         config.x5c,
     );
-    let service = TokenService::new(app, issuer, config.registry_service.clone());
+    let service = TokenService::new(app, issuer, config.registry_service.clone())
+        .with_dependency_proxies(config.dependency_proxies.clone());
     let listener = std::net::TcpListener::bind(config.listen)?;
     let addr = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async move {

@@ -5,22 +5,20 @@
 //! Runs only with `REGAUTH_E2E=1` (scripts/test sets it after installing python-gitlab);
 //! otherwise it says it skipped.
 
-#[allow(dead_code)]
 mod support;
 
 use std::process::Command;
 
 use serde_json::Value;
-use support::oci::{OciImage, layout_manifest_digest};
+use support::flows::{
+    Auth, DENIED, INVALID_CREDENTIALS, OUR_401_MESSAGE, image, inspect, pull, push, push_ok,
+};
+use support::oci::layout_manifest_digest;
 use support::stack::{DeployToken, Stack, http_client};
-use support::{Run, e2e_enabled, run};
+use support::{e2e_enabled, run};
 
 /// The client script, kept in the repository.
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/gitlab_client.py");
-/// What containers/image prints for a 401 from the token endpoint.
-const INVALID_CREDENTIALS: &str = "invalid username/password";
-/// What clients print when the registry refuses an action the token does not grant.
-const DENIED: &str = "denied: requested access to the resource is denied";
 
 /// python3 with python-gitlab importable, or a failure naming the package to install.
 fn require_python_gitlab() {
@@ -73,18 +71,6 @@ fn deploy_token(report: &Value) -> DeployToken {
     }
 }
 
-/// `skopeo copy` between a local layout and the registry.
-fn copy(stack: &Stack, creds_flag: &str, creds: &str, from: &str, to: &str) -> Run {
-    let tls = if creds_flag == "--dest-creds" {
-        "--dest-tls-verify=false"
-    } else {
-        "--src-tls-verify=false"
-    };
-    stack
-        .clients
-        .skopeo(&["copy", tls, creds_flag, creds, from, to])
-}
-
 /// A python-gitlab refusal as `(class, "code: message")`.
 fn refusal(report: &Value) -> (&str, &str) {
     (
@@ -116,11 +102,11 @@ fn python_gitlab_manages_deploy_tokens_that_the_registry_accepts() {
         refusal(&refused["missing_project"]),
         ("GitlabGetError", "404: 404 Project Not Found")
     );
-    let push = deploy_token(&report["push"]);
-    let pull = deploy_token(&report["pull"]);
+    let writer = deploy_token(&report["push"]);
+    let reader = deploy_token(&report["pull"]);
     let doomed = deploy_token(&report["doomed"]);
     let group = deploy_token(&report["group_token"]);
-    assert_eq!(pull.username, "puller");
+    assert_eq!(reader.username, "puller");
 
     stack.regauth.admin(&[
         "member",
@@ -131,8 +117,8 @@ fn python_gitlab_manages_deploy_tokens_that_the_registry_accepts() {
         "developer",
     ]);
     let env = [
-        ("DEPLOY_USERNAME", push.username.as_str()),
-        ("DEPLOY_TOKEN", push.token.as_str()),
+        ("DEPLOY_USERNAME", writer.username.as_str()),
+        ("DEPLOY_TOKEN", writer.token.as_str()),
     ];
     let report = python_step(&stack, "developer", &dave, &env);
     for step in ["create", "list", "delete", "group_list", "instance_list"] {
@@ -153,15 +139,15 @@ fn python_gitlab_manages_deploy_tokens_that_the_registry_accepts() {
         );
     }
 
-    registry_accepts_api_tokens(&stack, &push, &pull, &doomed, &group);
+    registry_accepts_api_tokens(&stack, &writer, &reader, &doomed, &group);
     users_use_the_registry(&stack, &alice, &dave);
 
     let log = stack.regauth.log();
     for secret in [
         &alice,
         &dave,
-        &push.token,
-        &pull.token,
+        &writer.token,
+        &reader.token,
         &doomed.token,
         &group.token,
     ] {
@@ -173,45 +159,38 @@ fn python_gitlab_manages_deploy_tokens_that_the_registry_accepts() {
 /// Tokens created through the API push and pull; the one deleted through the API is refused.
 fn registry_accepts_api_tokens(
     stack: &Stack,
-    push: &DeployToken,
-    pull: &DeployToken,
+    writer: &DeployToken,
+    reader: &DeployToken,
     doomed: &DeployToken,
     group: &DeployToken,
 ) {
-    let image = OciImage::build(&stack.path("images/app"), "1");
-    let target = stack.docker_ref("e2e/team/app/web:1");
-    copy(
-        stack,
-        "--dest-creds",
-        &push.creds(),
-        &image.reference(),
-        &target,
-    )
-    .expect_success("push with a deploy token created by python-gitlab");
-    for (who, token) in [("pull", pull), ("group", group)] {
-        let dir = stack.clients.dir(&format!("pulled-{who}"));
-        let dest = format!("oci:{}:1", dir.display());
-        copy(stack, "--src-creds", &token.creds(), &target, &dest)
+    let built = image(stack, "app");
+    push_ok(stack, writer, &built, "e2e/team/app/web:1");
+    for (into, token) in [("pulled-reader", reader), ("pulled-group", group)] {
+        pull(stack, Auth::Token(token), "e2e/team/app/web:1", into)
             .expect_success("pull with a deploy token created by python-gitlab");
-        let digest = layout_manifest_digest(&dir, "1");
+        let digest = layout_manifest_digest(&stack.clients.dir(into), "1");
         assert_eq!(
             digest.as_deref(),
-            Some(image.manifest_digest.as_str()),
-            "{who}"
+            Some(built.manifest_digest.as_str()),
+            "{into}"
         );
     }
-    let dest = format!("oci:{}:1", stack.clients.dir("pulled-doomed").display());
-    copy(stack, "--src-creds", &doomed.creds(), &target, &dest).expect_failure_containing(
-        "a deploy token deleted through the API",
-        &[INVALID_CREDENTIALS, "invalid username or token"],
-    );
-    let other = OciImage::build(&stack.path("images/other"), "1");
-    copy(
+    pull(
         stack,
-        "--dest-creds",
-        &pull.creds(),
-        &other.reference(),
-        &stack.docker_ref("e2e/team/app/web:2"),
+        Auth::Token(doomed),
+        "e2e/team/app/web:1",
+        "pulled-doomed",
+    )
+    .expect_failure_containing(
+        "a deploy token deleted through the API",
+        &[INVALID_CREDENTIALS, OUR_401_MESSAGE],
+    );
+    push(
+        stack,
+        &reader.creds(),
+        &image(stack, "other"),
+        "e2e/team/app/web:2",
     )
     .expect_failure_containing("push with a read-only token", &[DENIED]);
 }
@@ -235,18 +214,13 @@ fn users_use_the_registry(stack: &Stack, alice: &str, dave: &str) {
         config.contains("identitytoken") && !config.contains(dave),
         "{config}"
     );
-    let authfile = config_dir.join("config.json").display().to_string();
+    inspect(
+        stack,
+        Auth::File(&config_dir.join("config.json")),
+        "e2e/team/app/web:1",
+    )
+    .expect_success("inspect with dave's refresh token");
     let target = stack.docker_ref("e2e/team/app/web:1");
-    stack
-        .clients
-        .skopeo(&[
-            "inspect",
-            "--tls-verify=false",
-            "--authfile",
-            &authfile,
-            &target,
-        ])
-        .expect_success("inspect with dave's refresh token");
     let delete = |creds: &str| {
         let creds = creds.to_owned();
         stack

@@ -5,6 +5,7 @@ use super::App;
 use super::users::{credential_for, is_personal_token, user_credential};
 use crate::domain::authz::{BAD_CREDENTIALS, Credential, Granted, Refusal, grant};
 use crate::domain::namespace::ProjectFacts;
+use crate::domain::proxy::{ProxyService, grant_proxy};
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
 use crate::domain::user::UserCredential;
@@ -87,6 +88,7 @@ pub struct TokenService {
     app: App,
     issuer: Issuer,
     registry_service: String,
+    proxies: Vec<ProxyService>,
 }
 
 impl TokenService {
@@ -96,7 +98,14 @@ impl TokenService {
             app,
             issuer,
             registry_service,
+            proxies: Vec::new(),
         }
+    }
+
+    /// The same service, also issuing tokens for these dependency proxies.
+    pub fn with_dependency_proxies(mut self, proxies: Vec<ProxyService>) -> TokenService {
+        self.proxies = proxies;
+        self
     }
 
     /// The issuer (for publishing keys).
@@ -111,26 +120,28 @@ impl TokenService {
 
     /// Authenticate, authorize and sign.
     pub fn issue(&self, req: &TokenRequest) -> Result<TokenGrant, AuthError> {
-        let service = match req.service.as_deref() {
-            Some(s) if s == self.registry_service => s,
-            other => return Err(AuthError::UnknownService(other.unwrap_or("").to_owned())),
-        };
+        let service = req.service.as_deref().unwrap_or("");
+        let proxy = self.proxies.iter().find(|p| p.service == service);
+        if service != self.registry_service && proxy.is_none() {
+            return Err(AuthError::UnknownService(service.to_owned()));
+        }
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
         let conn = self.app.conn()?;
         let subject = authenticate(&conn, &req.credentials, service)?;
-        let projects = project_facts(&conn, &requested)?;
         let credential = match &subject {
             Subject::Anonymous => Credential::Anonymous,
             Subject::Deploy(token) => Credential::DeployToken(token),
             Subject::User(user) => Credential::User(user),
         };
-        let granted = grant(
-            &requested,
-            credential,
-            |repo| projects.get(repo).and_then(Option::as_ref),
-            now,
-        )?;
+        let granted = match proxy {
+            Some(proxy) => grant_proxy(&requested, credential, proxy, now)?,
+            None => {
+                let projects = project_facts(&conn, &requested)?;
+                let project_of = |repo: &str| projects.get(repo).and_then(Option::as_ref);
+                grant(&requested, credential, project_of, now)?
+            }
+        };
         let refresh_token = match &req.credentials {
             Credentials::RefreshToken(existing) if req.offline => {
                 Some(existing.expose().to_owned())

@@ -54,6 +54,44 @@ pub struct Granted {
 }
 
 impl Granted {
+    /// Merge per-scope grants: one entry per `(type, name)` in order of first request, actions
+    /// united, empty entries dropped. Only the domain's rules may build a grant.
+    pub(in crate::domain) fn new<'a>(
+        subject: String,
+        auth_type: AuthType,
+        entries: impl Iterator<Item = (&'a ResourceScope, Actions)>,
+    ) -> Granted {
+        let mut merged: Vec<(&'a ResourceScope, Actions)> = Vec::new();
+        for (scope, actions) in entries {
+            let same = |(s, _): &&mut (&ResourceScope, Actions)| {
+                s.resource_type == scope.resource_type && s.name == scope.name
+            };
+            match merged.iter_mut().find(same) {
+                Some(entry) => entry.1 = entry.1.union(actions),
+                None => merged.push((scope, actions)),
+            }
+        }
+        let access = merged
+            .into_iter()
+            .filter(|(_, actions)| !actions.is_empty())
+            .map(|(scope, actions)| Access {
+                resource_type: scope.resource_type.clone(),
+                name: scope.name.clone(),
+                // The registry asks for `registry:catalog:*` and checks for `*` literally.
+                actions: if scope.base_type() == "registry" && actions == Actions::ALL {
+                    vec!["*"]
+                } else {
+                    actions.names()
+                },
+            })
+            .collect();
+        Granted {
+            subject,
+            auth_type,
+            access,
+        }
+    }
+
     /// The `sub` claim: the deploy-token username or the user's name, `""` when anonymous.
     pub fn subject(&self) -> &str {
         &self.subject
@@ -129,24 +167,19 @@ pub fn grant<'p>(
             (user.user.username.clone(), AuthType::PersonalAccessToken)
         }
     };
-    let mut merged = Merged::default();
-    for scope in requested {
+    let entries = requested.iter().map(|scope| {
         let allowed = match scope.base_type() {
             "repository" => repository_actions(credential, project_of(&scope.name)),
             "registry" => registry_actions(credential, scope),
             _ => Actions::NONE,
         };
-        merged.add(scope, scope.actions.intersect(allowed));
-    }
-    let access = merged.into_access();
-    if access.is_empty() && matches!(credential, Credential::Anonymous) {
+        (scope, scope.actions.intersect(allowed))
+    });
+    let granted = Granted::new(subject, auth_type, entries);
+    if granted.access.is_empty() && matches!(credential, Credential::Anonymous) {
         return Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED));
     }
-    Ok(Granted {
-        subject,
-        auth_type,
-        access,
-    })
+    Ok(granted)
 }
 
 /// What `credential` may do on the repositories of `project`.
@@ -213,42 +246,6 @@ pub fn covers(holder: &Holder, project: &ProjectFacts) -> bool {
         Holder::Group { path, .. } => {
             repository_in(&project.path, path) && project.path.len() > path.len()
         }
-    }
-}
-
-/// Grants merged per `(type, name)` in order of first request.
-#[derive(Default)]
-struct Merged(Vec<(String, String, Actions)>);
-
-impl Merged {
-    fn add(&mut self, scope: &ResourceScope, actions: Actions) {
-        match self
-            .0
-            .iter_mut()
-            .find(|(t, n, _)| *t == scope.resource_type && *n == scope.name)
-        {
-            Some(entry) => entry.2 = entry.2.union(actions),
-            None => self
-                .0
-                .push((scope.resource_type.clone(), scope.name.clone(), actions)),
-        }
-    }
-
-    fn into_access(self) -> Vec<Access> {
-        self.0
-            .into_iter()
-            .filter(|(_, _, actions)| !actions.is_empty())
-            .map(|(resource_type, name, actions)| Access {
-                // The registry asks for `registry:catalog:*` and checks for `*` literally.
-                actions: if resource_type.starts_with("registry") && actions == Actions::ALL {
-                    vec!["*"]
-                } else {
-                    actions.names()
-                },
-                resource_type,
-                name,
-            })
-            .collect()
     }
 }
 

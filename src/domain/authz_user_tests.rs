@@ -263,3 +263,27 @@ fn login_without_scope_names_the_user() {
     let user = credential(&member(AccessLevel::Guest, RR));
     assert_eq!(outcome(&user, "", NOW), "ok []");
 }
+
+#[test]
+fn personal_access_tokens_are_refused_at_the_dependency_proxy() {
+    use crate::domain::proxy::{ProxyService, grant_proxy};
+    let proxy = ProxyService {
+        service: "dependency_proxy".into(),
+        group: None,
+    };
+    let mut user = credential(&Who {
+        role: None,
+        on_group: false,
+        scopes: API,
+        admin: true,
+    });
+    let ask = parse_all(["repository:library/alpine:pull"]).unwrap();
+    let refusal = grant_proxy(&ask, Credential::User(&user), &proxy, NOW).unwrap_err();
+    assert!(
+        matches!(&refusal, Refusal::Denied(m) if m.contains("needs a group deploy token")),
+        "{refusal:?}"
+    );
+    user.token.revoked = true;
+    let refusal = grant_proxy(&ask, Credential::User(&user), &proxy, NOW).unwrap_err();
+    assert_eq!(refusal, Refusal::Unauthorized(BAD_CREDENTIALS));
+}

@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod namespace;
+pub mod proxy;
 pub mod role;
 pub mod scope;
 pub mod token;

@@ -7,6 +7,7 @@ use regauth::app::namespaces::HolderRef;
 use regauth::app::registry_auth::TokenService;
 use regauth::app::{App, ManualClock};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
+use regauth::domain::proxy::ProxyService;
 use regauth::jwt::issuer::Issuer;
 use regauth::jwt::{Algorithm, SigningKey};
 use regauth::storage::Store;
@@ -19,6 +20,10 @@ use time::macros::datetime;
 pub const START: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
 /// Service name of the registry.
 pub const SERVICE: &str = "container_registry";
+/// A dependency proxy belonging to group `acme`.
+pub const PROXY: &str = "dependency_proxy";
+/// A dependency proxy of no particular group.
+pub const OPEN_PROXY: &str = "hub_mirror";
 
 /// A running server and direct access to its application.
 pub struct TestServer {
@@ -59,7 +64,17 @@ impl TestServer {
         let (key, _) =
             SigningKey::load_or_generate(&dir.path().join("keys"), keys.algorithm).unwrap();
         let issuer = Issuer::new(key, "regauth".into(), 900, keys.x5c);
-        let service = TokenService::new(app.clone(), issuer, SERVICE.into());
+        let service = TokenService::new(app.clone(), issuer, SERVICE.into())
+            .with_dependency_proxies(vec![
+                ProxyService {
+                    service: PROXY.into(),
+                    group: Some("acme".into()),
+                },
+                ProxyService {
+                    service: OPEN_PROXY.into(),
+                    group: None,
+                },
+            ]);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
@@ -156,6 +171,11 @@ impl TestServer {
     /// Verify a JWT's signature with the certificate published at /jwt/certs.pem and
     /// return (header, claims).
     pub fn verify(&self, jwt: &str) -> (jsonwebtoken::Header, Value) {
+        self.verify_for(jwt, SERVICE)
+    }
+
+    /// Like [`TestServer::verify`], for a token whose audience is `audience`.
+    pub fn verify_for(&self, jwt: &str, audience: &str) -> (jsonwebtoken::Header, Value) {
         let pem = self
             .http
             .get(self.url("/jwt/certs.pem"))
@@ -172,7 +192,7 @@ impl TestServer {
         }
         .unwrap();
         let mut validation = jsonwebtoken::Validation::new(header.alg);
-        validation.set_audience(&[SERVICE]);
+        validation.set_audience(&[audience]);
         validation.set_issuer(&["regauth"]);
         // The server's clock is a manual one; expiry is checked against it by the tests.
         validation.validate_exp = false;

@@ -5,6 +5,11 @@
 //! CLI) exactly as a user would type them; every command and its output is echoed to the
 //! test's captured output, so a failing test shows the whole conversation.
 
+// Several test binaries include this module and each uses a different part of it.
+#![allow(dead_code)]
+
+pub mod clients;
+pub mod flows;
 pub mod oci;
 pub mod stack;
 

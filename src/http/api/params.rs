@@ -254,7 +254,11 @@ mod tests {
         let p = form("page=2&per_page=0&a=True&b=0&c=maybe");
         assert_eq!(p.positive("page").unwrap(), Some(2));
         assert!(p.positive("per_page").is_err());
-        assert_eq!(p.boolean("a").unwrap(), Some(true), "python-gitlab's spelling");
+        assert_eq!(
+            p.boolean("a").unwrap(),
+            Some(true),
+            "python-gitlab's spelling"
+        );
         assert_eq!(p.boolean("b").unwrap(), Some(false));
         assert!(p.boolean("c").is_err());
     }
