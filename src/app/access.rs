@@ -7,7 +7,7 @@ use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, Visibility, repository_in};
 use crate::domain::role::{AccessLevel, Memberships};
 use crate::domain::token::{Holder, PlainToken};
-use crate::domain::user::{PERSONAL_TOKEN_PREFIX, PersonalAccessToken, User};
+use crate::domain::user::{PERSONAL_TOKEN_PREFIX, User};
 use crate::storage::{StorageError, namespaces, personal_tokens, users};
 use rusqlite::Connection;
 
@@ -49,7 +49,6 @@ impl From<StorageError> for AccessError {
 /// A user authenticated by an active personal access token with the needed scope.
 pub struct Caller {
     user: User,
-    token: PersonalAccessToken,
     memberships: Memberships,
 }
 
@@ -57,11 +56,6 @@ impl Caller {
     /// The user.
     pub fn user(&self) -> &User {
         &self.user
-    }
-
-    /// The token used.
-    pub fn token(&self) -> &PersonalAccessToken {
-        &self.token
     }
 
     fn role_on_group(&self, path: &str) -> Option<AccessLevel> {
@@ -253,11 +247,7 @@ impl App {
             _ => {}
         }
         let memberships = users::memberships(&conn, user.id)?;
-        Ok(Caller {
-            user,
-            token,
-            memberships,
-        })
+        Ok(Caller { user, memberships })
     }
 
     /// A project by numeric id or full path, if the caller may see it: a role on it (or

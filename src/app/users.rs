@@ -120,11 +120,6 @@ impl App {
             replaced,
         })
     }
-
-    /// A user by name.
-    pub fn user(&self, username: &str) -> Result<User, AppError> {
-        require_user(&*self.conn()?, username)
-    }
 }
 
 fn insert_token(
