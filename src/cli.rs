@@ -1,5 +1,7 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod users;
+
 use crate::app::App;
 use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json};
 use crate::app::forward_auth::ForwardAuth;
@@ -46,6 +48,12 @@ pub enum Command {
     Token(TokenCommand),
     /// Exit 0 if the running service answers GET /healthz with 200 (for container health checks).
     Healthcheck,
+    /// Manage users and their personal access tokens.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage roles of users on groups and projects.
+    #[command(subcommand)]
+    Member(users::MemberCommand),
     /// Print a project's CI variables: CI_DEPLOY_USER and CI_DEPLOY_PASSWORD from its active
     /// token named gitlab-deploy-token (else its parent group's), CI_REGISTRY and
     /// CI_REGISTRY_IMAGE from the ci_registry setting.
@@ -204,6 +212,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Project(cmd) => project(&open_app(&config)?, cmd),
         Command::Token(cmd) => token(&open_app(&config)?, cmd),
         Command::Healthcheck => healthcheck(&config),
+        Command::User(cmd) => users::user(&open_app(&config)?, cmd),
+        Command::Member(cmd) => users::member(&open_app(&config)?, cmd),
         Command::CiVariables { project, format } => {
             let app = open_app(&config)?;
             let vars = app.ci_variables(&project, config.ci_registry.as_deref())?;

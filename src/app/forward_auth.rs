@@ -3,7 +3,7 @@
 
 use super::App;
 use super::registry_auth::{AuthError, Credentials, authenticate};
-use crate::domain::authz::{Credential, Refusal};
+use crate::domain::authz::Refusal;
 use crate::domain::forward::{Allowed, ProjectKey, Route, Target, decide, targets};
 use crate::domain::namespace::ProjectFacts;
 use crate::storage::{Conn, StorageError, namespaces};
@@ -84,7 +84,7 @@ impl ForwardAuth {
         };
         let now = self.app.now();
         let conn = self.app.conn()?;
-        let token = authenticate(&conn, &req.credentials, "").map_err(|e| match e {
+        let subject = authenticate(&conn, &req.credentials, "").map_err(|e| match e {
             AuthError::Storage(e) => ForwardError::Storage(e),
             other => ForwardError::Unauthorized(unauthorized_message(&other)),
         })?;
@@ -92,9 +92,7 @@ impl ForwardAuth {
             Some((target, facts)) => (target, Some(facts)),
             None => (first, None),
         };
-        let credential = token
-            .as_ref()
-            .map_or(Credential::Anonymous, Credential::DeployToken);
+        let credential = subject.credential();
         let allowed = decide(
             target.operation,
             credential,

@@ -1,12 +1,15 @@
 //! Use cases shared by the HTTP API and the CLI. Everything here is synchronous (SQLite);
 //! HTTP handlers call it on the blocking pool.
 
+pub mod access;
 pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
+pub mod guarded;
 pub mod namespaces;
 pub mod registry_auth;
 pub mod sealing;
+pub mod users;
 
 use crate::storage::{Conn, StorageError, Store};
 use sealing::{SealError, SealingKey};

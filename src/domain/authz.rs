@@ -3,8 +3,10 @@
 //! sign access that was not checked.
 
 use super::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use super::role::AccessLevel;
 use super::scope::{Action, Actions, ResourceScope};
 use super::token::{DeployToken, Holder, TokenScope};
+use super::user::UserCredential;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -15,6 +17,8 @@ pub enum Credential<'a> {
     Anonymous,
     /// An authenticated deploy token (active or not: [`grant`] checks).
     DeployToken(&'a DeployToken),
+    /// A user with one of their personal access tokens (active or not: [`grant`] checks).
+    User(&'a UserCredential),
 }
 
 /// How the subject authenticated; goes into the JWT as `auth_type`.
@@ -25,6 +29,8 @@ pub enum AuthType {
     None,
     /// A deploy token.
     DeployToken,
+    /// A user's personal access token.
+    PersonalAccessToken,
 }
 
 /// One granted resource, as it appears in the JWT `access` claim.
@@ -71,7 +77,12 @@ impl Granted {
             .map(|(scope, actions)| Access {
                 resource_type: scope.resource_type.clone(),
                 name: scope.name.clone(),
-                actions: actions.names(),
+                // The registry asks for `registry:catalog:*` and checks for `*` literally.
+                actions: if scope.base_type() == "registry" && actions == Actions::ALL {
+                    vec!["*"]
+                } else {
+                    actions.names()
+                },
             })
             .collect();
         Granted {
@@ -81,7 +92,7 @@ impl Granted {
         }
     }
 
-    /// The `sub` claim: the deploy-token username, `""` when anonymous.
+    /// The `sub` claim: the deploy-token username or the user's name, `""` when anonymous.
     pub fn subject(&self) -> &str {
         &self.subject
     }
@@ -144,10 +155,22 @@ pub fn grant<'p>(
             }
             (token.username.clone(), AuthType::DeployToken)
         }
+        Credential::User(user) => {
+            if !user.token.is_active(now) {
+                return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
+            }
+            if !user.token.scopes.reads_registry() {
+                return Err(Refusal::Denied(
+                    "this personal access token has none of the scopes read_registry, write_registry or api".into(),
+                ));
+            }
+            (user.user.username.clone(), AuthType::PersonalAccessToken)
+        }
     };
     let entries = requested.iter().map(|scope| {
         let allowed = match scope.base_type() {
             "repository" => repository_actions(credential, project_of(&scope.name)),
+            "registry" => registry_actions(credential, scope),
             _ => Actions::NONE,
         };
         (scope, scope.actions.intersect(allowed))
@@ -181,7 +204,39 @@ fn repository_actions(credential: Credential<'_>, project: Option<&ProjectFacts>
             allowed = allowed.with(Action::Push);
         }
     }
+    if let Credential::User(user) = credential {
+        allowed = allowed.union(user_actions(user, project));
+    }
     allowed
+}
+
+/// What a user may do on `project`: pull as Reporter+ (or on any public or internal
+/// project), push as Developer+, delete as Maintainer+; writing needs a writing scope.
+fn user_actions(user: &UserCredential, project: &ProjectFacts) -> Actions {
+    let role = user.role_on_project(project);
+    let at_least = |level: AccessLevel| role.is_some_and(|r| r >= level);
+    let scopes = &user.token.scopes;
+    let visible_to_users =
+        project.visibility != Visibility::Private && project.registry == RegistryAccess::Enabled;
+    let mut allowed = Actions::NONE;
+    if scopes.reads_registry() && (at_least(AccessLevel::Reporter) || visible_to_users) {
+        allowed = allowed.with(Action::Pull);
+    }
+    if scopes.writes_registry() && at_least(AccessLevel::Developer) {
+        allowed = allowed.with(Action::Push);
+    }
+    if scopes.writes_registry() && at_least(AccessLevel::Maintainer) {
+        allowed = allowed.with(Action::Delete);
+    }
+    allowed
+}
+
+/// `registry:catalog:*`: administrators only.
+fn registry_actions(credential: Credential<'_>, scope: &ResourceScope) -> Actions {
+    match credential {
+        Credential::User(user) if user.user.is_admin && scope.name == "catalog" => Actions::ALL,
+        _ => Actions::NONE,
+    }
 }
 
 /// Whether a token held by `holder` applies to `project`.
@@ -228,3 +283,7 @@ pub fn external_authorization_refusal(token: &DeployToken, now: OffsetDateTime) 
 #[cfg(test)]
 #[path = "authz_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "authz_user_tests.rs"]
+mod user_tests;

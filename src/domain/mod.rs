@@ -5,5 +5,7 @@ pub mod ci_variables;
 pub mod forward;
 pub mod namespace;
 pub mod proxy;
+pub mod role;
 pub mod scope;
 pub mod token;
+pub mod user;

@@ -44,6 +44,14 @@ pub fn grant_proxy(
             return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
         }
         Credential::DeployToken(token) => token,
+        Credential::User(user) if !user.token.is_active(now) => {
+            return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
+        }
+        Credential::User(_) => {
+            return Err(Refusal::Denied(
+                "the dependency proxy needs a group deploy token; personal access tokens are not accepted there".into(),
+            ));
+        }
     };
     let Holder::Group {
         path: token_group, ..

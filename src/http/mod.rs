@@ -1,5 +1,6 @@
 //! HTTP: routes shared by `serve` and the tests, and the server itself.
 
+pub mod api;
 pub mod error;
 pub mod forward_auth;
 pub mod keys;
@@ -20,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/jwt/auth", web::post().to(registry_auth::post))
         .route("/jwt/certs.pem", web::get().to(keys::certificates))
         .route("/jwt/jwks.json", web::get().to(keys::jwks))
-        .route("/auth/forward", web::route().to(forward_auth::check));
+        .route("/auth/forward", web::route().to(forward_auth::check))
+        .configure(api::configure);
 }
 
 /// Liveness: answers without touching the database (the benchmark's HTTP floor).

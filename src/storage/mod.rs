@@ -3,8 +3,10 @@
 
 pub mod ci_secrets;
 pub mod namespaces;
+pub mod personal_tokens;
 pub mod refresh;
 pub mod tokens;
+pub mod users;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
@@ -15,6 +17,7 @@ use time::OffsetDateTime;
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_users.sql"),
     include_str!("migrations/0003_ci_secrets.sql"),
 ];
 

@@ -5,7 +5,9 @@
 use super::{Operation, ProjectKey};
 use crate::domain::authz::{AUTHENTICATION_REQUIRED, BAD_CREDENTIALS, Credential, Refusal, covers};
 use crate::domain::namespace::{ProjectFacts, Visibility};
+use crate::domain::role::AccessLevel;
 use crate::domain::token::DeployToken;
+use crate::domain::user::UserCredential;
 use time::OffsetDateTime;
 
 /// Why deploy tokens are refused while external authorization is enabled.
@@ -52,6 +54,7 @@ pub fn decide(
             operation,
         }),
         Credential::Anonymous => Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED)),
+        Credential::User(user) => user_access(user, operation, project, named, now),
         Credential::DeployToken(token) => deploy_token(
             token,
             operation,
@@ -107,6 +110,61 @@ fn deploy_token(
             token.username
         ))),
     }
+}
+
+/// Users read as Reporter+ (or any public or internal project) and write as Developer+. Their
+/// personal access token needs `read_api` or `api` to read, and `api` to write.
+fn user_access(
+    user: &UserCredential,
+    operation: Operation,
+    project: Option<&ProjectFacts>,
+    named: &ProjectKey,
+    now: OffsetDateTime,
+) -> Result<Allowed, Refusal> {
+    if !user.token.is_active(now) {
+        return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
+    }
+    let name = &user.user.username;
+    let no_access = || Refusal::Denied(format!("user {name} has no access to project {named}"));
+    let project = project.ok_or_else(no_access)?;
+    let role = user.role_on_project(project);
+    let at_least = |level: AccessLevel| role.is_some_and(|r| r >= level);
+    let (scope_ok, scope, role_ok, needed) = if operation.is_read() {
+        let visible = project.visibility != Visibility::Private;
+        (
+            user.token.scopes.reads_api(),
+            "read_api or api",
+            at_least(AccessLevel::Reporter) || visible,
+            AccessLevel::Reporter,
+        )
+    } else {
+        (
+            user.token.scopes.writes_api(),
+            "api",
+            at_least(AccessLevel::Developer),
+            AccessLevel::Developer,
+        )
+    };
+    if !scope_ok {
+        return Err(Refusal::Denied(format!(
+            "the personal access token of {name} lacks the {scope} scope needed to {}",
+            operation.describe()
+        )));
+    }
+    if !role_ok {
+        return Err(match role {
+            None => no_access(),
+            Some(_) => Refusal::Denied(format!(
+                "user {name} needs the {} role on project {named} to {}",
+                needed.name(),
+                operation.describe()
+            )),
+        });
+    }
+    Ok(Allowed {
+        subject: name.clone(),
+        operation,
+    })
 }
 
 #[cfg(test)]
