@@ -7,5 +7,6 @@ pub mod namespace;
 pub mod proxy;
 pub mod role;
 pub mod scope;
+pub mod scope_set;
 pub mod token;
 pub mod user;

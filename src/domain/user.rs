@@ -3,6 +3,7 @@
 
 use super::namespace::ProjectFacts;
 use super::role::{AccessLevel, Memberships};
+use super::scope_set::{ScopeSet, ScopeWord, parse_word};
 use super::token::is_expired;
 use std::str::FromStr;
 use time::OffsetDateTime;
@@ -59,43 +60,35 @@ impl PatScope {
     }
 }
 
+impl ScopeWord for PatScope {
+    const WORDS: &'static [Self] = &PatScope::ALL;
+    type Error = UserError;
+
+    fn as_str(self) -> &'static str {
+        PatScope::as_str(self)
+    }
+
+    fn unknown(word: &str) -> UserError {
+        UserError::UnknownScope(word.to_owned())
+    }
+
+    fn none() -> UserError {
+        UserError::NoScope
+    }
+}
+
 impl FromStr for PatScope {
     type Err = UserError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PatScope::ALL
-            .into_iter()
-            .find(|scope| scope.as_str() == s)
-            .ok_or_else(|| UserError::UnknownScope(s.to_owned()))
+        parse_word(s)
     }
 }
 
-/// A non-empty set of personal-access-token scopes, sorted, without repeats.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PatScopes(Vec<PatScope>);
+/// The scopes of a personal access token: a non-empty set of [`PatScope`]s.
+pub type PatScopes = ScopeSet<PatScope>;
 
-impl PatScopes {
-    /// Validate a list of scope words (at least one, all known).
-    pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<PatScopes, UserError> {
-        let mut scopes = words
-            .into_iter()
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .map(str::parse)
-            .collect::<Result<Vec<PatScope>, _>>()?;
-        scopes.sort();
-        scopes.dedup();
-        if scopes.is_empty() {
-            return Err(UserError::NoScope);
-        }
-        Ok(PatScopes(scopes))
-    }
-
-    /// Whether `scope` is held.
-    pub fn has(&self, scope: PatScope) -> bool {
-        self.0.contains(&scope)
-    }
-
+impl ScopeSet<PatScope> {
     /// Reading the management API: `read_api` or `api`.
     pub fn reads_api(&self) -> bool {
         self.has(PatScope::Api) || self.has(PatScope::ReadApi)
@@ -114,16 +107,6 @@ impl PatScopes {
     /// Pushing and deleting in the registry: `write_registry` or `api`.
     pub fn writes_registry(&self) -> bool {
         self.has(PatScope::WriteRegistry) || self.has(PatScope::Api)
-    }
-
-    /// The API spellings, canonical order.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.0.iter().map(|s| s.as_str()).collect()
-    }
-
-    /// Stored form: the spellings joined by commas.
-    pub fn to_stored(&self) -> String {
-        self.names().join(",")
     }
 }
 
