@@ -1,11 +1,10 @@
 //! Creating, listing and revoking deploy tokens.
 
 use super::namespaces::{HolderRef, resolve_holder};
-use super::{App, AppError};
+use super::{App, AppError, expiry_field};
 use crate::domain::ci_variables::GITLAB_DEPLOY_TOKEN_NAME;
 use crate::domain::token::{
-    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenScopes, parse_expiry, validate_name,
-    validate_username,
+    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenScopes, validate_name, validate_username,
 };
 use crate::storage::ci_secrets;
 use crate::storage::tokens::{self as db, NewDeployToken};
@@ -48,11 +47,7 @@ impl App {
             validate_username(username).map_err(|e| AppError::invalid("username", e))?;
         }
         let now = self.now();
-        let expires_at = req
-            .expires_at
-            .map(|text| parse_expiry(text, now))
-            .transpose()
-            .map_err(|e| AppError::invalid("expires_at", e))?;
+        let expires_at = expiry_field(req.expires_at, now)?;
         let mut conn = self.conn()?;
         let holder = resolve_holder(&conn, req.holder)?;
         let secret = PlainToken::generate(DEPLOY_TOKEN_PREFIX);

@@ -77,6 +77,16 @@ pub enum AppError {
     Sealing(#[from] SealError),
 }
 
+/// An optional `expires_at` field (`YYYY-MM-DD` or RFC 3339), which must lie after `now`.
+pub(crate) fn expiry_field(
+    text: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, AppError> {
+    text.map(|text| crate::domain::token::parse_expiry(text, now))
+        .transpose()
+        .map_err(|e| AppError::invalid("expires_at", e))
+}
+
 impl AppError {
     /// Shorthand for [`AppError::Invalid`].
     pub fn invalid(field: &'static str, message: impl ToString) -> AppError {

@@ -2,9 +2,9 @@
 //! personal access token. The CLI and the HTTP API both call these.
 
 use super::namespaces::{HolderRef, resolve_holder};
-use super::{App, AppError};
+use super::{App, AppError, expiry_field};
 use crate::domain::role::{AccessLevel, MemberOf};
-use crate::domain::token::{Holder, PlainToken, constant_time_eq, parse_expiry, validate_name};
+use crate::domain::token::{Holder, PlainToken, constant_time_eq, validate_name};
 use crate::domain::user::{
     PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, validate_username,
 };
@@ -83,11 +83,7 @@ impl App {
         let scopes = PatScopes::parse(req.scopes.iter().copied())
             .map_err(|e| AppError::invalid("scopes", e))?;
         let now = self.now();
-        let expires_at = req
-            .expires_at
-            .map(|text| parse_expiry(text, now))
-            .transpose()
-            .map_err(|e| AppError::invalid("expires_at", e))?;
+        let expires_at = expiry_field(req.expires_at, now)?;
         let conn = self.conn()?;
         let user = require_user(&conn, username)?;
         insert_token(&conn, user.id, req.name, &scopes, expires_at, now)
