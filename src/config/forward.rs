@@ -57,16 +57,8 @@ pub(super) fn registry_host(value: &str) -> Result<String, String> {
 mod tests {
     use super::super::Config;
     use super::*;
+    use crate::config::tests::env;
     use crate::domain::forward::default_routes;
-    use std::collections::HashMap;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
 
     #[test]
     fn defaults() {
