@@ -2,6 +2,8 @@
 //! create namespaces and tokens and to verify issued JWTs with the published certificate.
 #![allow(dead_code)]
 
+pub mod forward;
+
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::forward_auth::ForwardAuth;
 use regauth::app::namespaces::HolderRef;
