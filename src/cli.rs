@@ -3,6 +3,7 @@
 pub mod users;
 
 use crate::app::App;
+use crate::app::ci_variables::CiSettings;
 use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json};
 use crate::app::forward_auth::ForwardAuth;
 use crate::app::namespaces::HolderRef;
@@ -259,10 +260,13 @@ fn serve(config: Config) -> CliResult {
         config.forward_auth_routes.clone(),
         config.external_authorization,
     );
+    let ci = CiSettings {
+        registry: config.ci_registry.clone(),
+    };
     let listener = std::net::TcpListener::bind(config.listen)?;
     let addr = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async move {
-        let server = crate::http::server_with(listener, service, forward)?;
+        let server = crate::http::server_with(listener, service, forward, ci)?;
         println!("regauth listening on http://{addr}");
         std::io::stdout().flush()?;
         server.await

@@ -4,48 +4,8 @@
 mod harness;
 
 use harness::TestServer;
+use harness::forward::{answer, nginx};
 use regauth::app::namespaces::HolderRef::{Group, Project};
-use reqwest::blocking::RequestBuilder;
-
-/// What a proxy gets back.
-struct Answer {
-    status: u16,
-    challenge: Option<String>,
-    reason: Option<String>,
-    user: Option<String>,
-    project: Option<String>,
-    body: String,
-}
-
-fn answer(req: RequestBuilder) -> Answer {
-    let res = req.send().unwrap();
-    let header = |name: &str| {
-        res.headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
-    };
-    Answer {
-        status: res.status().as_u16(),
-        challenge: header("www-authenticate"),
-        reason: header("x-regauth-reason"),
-        user: header("x-regauth-user"),
-        project: header("x-regauth-project"),
-        body: res.text().unwrap(),
-    }
-}
-
-/// The request nginx's `auth_request` makes: a GET with the original method and URI.
-fn nginx(s: &TestServer, method: &str, uri: &str, creds: Option<(&str, &str)>) -> Answer {
-    let mut req = s
-        .http
-        .get(s.url("/auth/forward"))
-        .header("X-Original-Method", method)
-        .header("X-Original-URI", uri);
-    if let Some((u, p)) = creds {
-        req = req.basic_auth(u, Some(p));
-    }
-    answer(req)
-}
 
 const INFO_REFS: &str = "/acme/backend/api.git/info/refs?service=git-upload-pack";
 

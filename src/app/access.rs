@@ -3,6 +3,7 @@
 //! checks hand back capabilities that only this module can make, and the guarded use cases
 //! take those capabilities, so no handler can skip a check.
 
+use super::ci_variables::CiVariablesReader;
 use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, Visibility, repository_in};
 use crate::domain::role::{AccessLevel, Memberships};
@@ -158,6 +159,15 @@ impl ProjectAccess {
         require(self.role, AccessLevel::Maintainer)?;
         Ok(TokenManager {
             holder: self.holder(),
+        })
+    }
+
+    /// CI variables, the `gitlab-deploy-token` secret included: Maintainer+ (a CI runner
+    /// acting for such a user or an administrator).
+    pub fn ci_variables_reader(&self) -> Result<CiVariablesReader, AccessError> {
+        require(self.role, AccessLevel::Maintainer)?;
+        Ok(CiVariablesReader {
+            project: self.project.clone(),
         })
     }
 

@@ -1,7 +1,7 @@
 //! The CI-variables use case: find the `gitlab-deploy-token` that applies to a project,
-//! open its sealed secret, and list the variables a job gets. The CLI calls it; an HTTP
-//! endpoint for CI runners (authenticated as a Maintainer+ user or an admin, never as a
-//! deploy token) calls the same function once users exist.
+//! open its sealed secret, and list the variables a job gets. The CLI asks by project; the
+//! HTTP endpoint for CI runners asks with a [`CiVariablesReader`], the capability that only
+//! a Maintainer+ user or an administrator gets (never a deploy token).
 
 use super::{App, AppError};
 use crate::domain::ci_variables::{
@@ -10,6 +10,26 @@ use crate::domain::ci_variables::{
 use crate::domain::namespace::{Project, RegistryAccess};
 use crate::domain::token::{DeployToken, Holder, PlainToken};
 use crate::storage::{Conn, ci_secrets, namespaces, tokens};
+
+/// Where CI jobs find the registry: the `ci_registry` setting, for the HTTP endpoint.
+#[derive(Clone, Debug, Default)]
+pub struct CiSettings {
+    /// The registry host (`host[:port]`) for `CI_REGISTRY` and `CI_REGISTRY_IMAGE`.
+    pub registry: Option<String>,
+}
+
+/// Capability: read one project's CI variables (deploy-token secret included). Made only by
+/// [`super::access::ProjectAccess::ci_variables_reader`].
+pub struct CiVariablesReader {
+    pub(super) project: Project,
+}
+
+impl CiVariablesReader {
+    /// The project's full path.
+    pub fn project_path(&self) -> &str {
+        &self.project.path
+    }
+}
 
 impl App {
     /// The CI variables of `project` (path or id); `registry` is the configured registry
@@ -21,15 +41,33 @@ impl App {
     ) -> Result<Vec<CiVariable>, AppError> {
         let conn = self.conn()?;
         let project = find_project(&conn, project)?;
+        self.variables_of(&conn, &project, registry)
+    }
+
+    /// The CI variables of the project `reader` was granted for.
+    pub fn ci_variables_as(
+        &self,
+        reader: &CiVariablesReader,
+        registry: Option<&str>,
+    ) -> Result<Vec<CiVariable>, AppError> {
+        self.variables_of(&self.conn()?, &reader.project, registry)
+    }
+
+    fn variables_of(
+        &self,
+        conn: &Conn,
+        project: &Project,
+        registry: Option<&str>,
+    ) -> Result<Vec<CiVariable>, AppError> {
         let now = self.now();
-        let own = tokens::list(&conn, Some(&project_holder(&project)), true, now)?;
+        let own = tokens::list(conn, Some(&project_holder(project)), true, now)?;
         let parent = Holder::Group {
             id: project.group_id,
             path: String::new(),
         };
-        let group = tokens::list(&conn, Some(&parent), true, now)?;
+        let group = tokens::list(conn, Some(&parent), true, now)?;
         let secret = match pick_token(&own, &group, now) {
-            Some(token) => Some((token, self.open_secret(&conn, token)?)),
+            Some(token) => Some((token, self.open_secret(conn, token)?)),
             None => None,
         };
         Ok(variables(&Inputs {

@@ -1,11 +1,13 @@
 //! Forward authentication: a reverse proxy asks whether a request may reach a Git or package
-//! server. The original method and URI name a project and an operation, and the answer
-//! follows the registry's coverage rules, with the scope that operation needs.
+//! server. The original method and URI name a project and an operation; a deploy token is
+//! judged by the registry's coverage rules and the scope that operation needs, a user by
+//! their role on the project and their personal access token's scope.
 //!
 //! The URI is read the way nginx reads it (percent-decoded, slashes merged, dot segments
 //! resolved) so that the project checked here is the project the backend serves.
 
 use super::namespace::NamespacePath;
+use super::role::AccessLevel;
 use super::token::TokenScope;
 use std::fmt;
 use std::str::FromStr;
@@ -138,10 +140,13 @@ impl Operation {
         matches!(self, Operation::GitRead | Operation::PackageRead)
     }
 
-    /// The GitLab access level a member needs: Reporter (20) to read, Developer (30) to
-    /// write. For user credentials, which deploy tokens are not.
-    pub fn minimum_access_level(self) -> u8 {
-        if self.is_read() { 20 } else { 30 }
+    /// The role a user needs on a private project: Reporter to read, Developer to write.
+    pub fn minimum_role(self) -> AccessLevel {
+        if self.is_read() {
+            AccessLevel::Reporter
+        } else {
+            AccessLevel::Developer
+        }
     }
 
     /// Words for messages ("clone or fetch", …).

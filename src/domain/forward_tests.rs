@@ -167,9 +167,10 @@ fn query_service_is_decoded() {
 }
 
 #[test]
-fn access_levels_for_users() {
-    assert_eq!(Operation::GitRead.minimum_access_level(), 20);
-    assert_eq!(Operation::PackageRead.minimum_access_level(), 20);
-    assert_eq!(Operation::GitPush.minimum_access_level(), 30);
-    assert_eq!(Operation::PackageWrite.minimum_access_level(), 30);
+fn roles_for_users() {
+    use crate::domain::role::AccessLevel::{Developer, Reporter};
+    assert_eq!(Operation::GitRead.minimum_role(), Reporter);
+    assert_eq!(Operation::PackageRead.minimum_role(), Reporter);
+    assert_eq!(Operation::GitPush.minimum_role(), Developer);
+    assert_eq!(Operation::PackageWrite.minimum_role(), Developer);
 }

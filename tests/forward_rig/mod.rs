@@ -3,6 +3,8 @@
 //! proxy). nginx runs the sample configs `deploy/nginx/git.conf` and `packages.conf` with
 //! only ports and paths replaced, unprivileged-friendly: its own prefix and temp dirs in the
 //! test's directory, no daemon, one process. Everything is killed when the rig drops.
+// Each end-to-end suite uses only part of the rig (the users' suite has no packages).
+#![allow(dead_code)]
 
 use std::fs::File;
 use std::net::TcpStream;

@@ -2,6 +2,9 @@
 //! create namespaces and tokens and to verify issued JWTs with the published certificate.
 #![allow(dead_code)]
 
+pub mod forward;
+
+use regauth::app::ci_variables::CiSettings;
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::forward_auth::ForwardAuth;
 use regauth::app::namespaces::HolderRef;
@@ -27,6 +30,8 @@ pub const SERVICE: &str = "container_registry";
 pub const PROXY: &str = "dependency_proxy";
 /// A dependency proxy of no particular group.
 pub const OPEN_PROXY: &str = "hub_mirror";
+/// The `ci_registry` setting of every test server.
+pub const CI_REGISTRY: &str = "registry.test:5050";
 
 /// A running server and direct access to its application.
 pub struct TestServer {
@@ -106,12 +111,15 @@ impl TestServer {
             ])
             .with_external_authorization(forward.external_authorization);
         let forward = ForwardAuth::new(app.clone(), forward.routes, forward.external_authorization);
+        let ci = CiSettings {
+            registry: Some(CI_REGISTRY.into()),
+        };
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = regauth::http::server_with(listener, service, forward).unwrap();
+                let server = regauth::http::server_with(listener, service, forward, ci).unwrap();
                 tx.send(server.handle()).unwrap();
                 server.await.unwrap();
             })

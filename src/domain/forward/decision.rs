@@ -1,16 +1,17 @@
 //! The forward-auth decision: whether a credential may perform an operation on a project.
 //! Deploy tokens follow the registry's coverage rules with the scope the operation needs;
-//! anyone may read a public project.
+//! users need a role on the project and a personal access token with an API scope; anyone
+//! may read a public project.
 
 use super::{Operation, ProjectKey};
 use crate::domain::authz::{AUTHENTICATION_REQUIRED, BAD_CREDENTIALS, Credential, Refusal, covers};
 use crate::domain::namespace::{ProjectFacts, Visibility};
-use crate::domain::role::AccessLevel;
 use crate::domain::token::DeployToken;
 use crate::domain::user::UserCredential;
 use time::OffsetDateTime;
 
-/// Why deploy tokens are refused while external authorization is enabled.
+/// Why deploy tokens are refused while external authorization is enabled (users are not:
+/// regauth has no external service to ask about them, so their roles decide).
 pub const EXTERNAL_AUTHORIZATION_REFUSAL: &str = "deploy tokens cannot be used for Git or package registry operations while external authorization is enabled";
 /// Why a deploy token can never push to a repository.
 pub const GIT_PUSH_REFUSAL: &str =
@@ -24,7 +25,8 @@ pub struct Allowed {
 }
 
 impl Allowed {
-    /// Who was let through: the deploy-token username, `""` when anonymous.
+    /// Who was let through: the deploy-token username or the user's username, `""` when
+    /// anonymous.
     pub fn subject(&self) -> &str {
         &self.subject
     }
@@ -54,7 +56,7 @@ pub fn decide(
             operation,
         }),
         Credential::Anonymous => Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED)),
-        Credential::User(user) => user_access(user, operation, project, named, now),
+        Credential::User(user) => user_access(user, operation, project, named, public_read, now),
         Credential::DeployToken(token) => deploy_token(
             token,
             operation,
@@ -113,37 +115,35 @@ fn deploy_token(
 }
 
 /// Users read as Reporter+ (or any public or internal project) and write as Developer+. Their
-/// personal access token needs `read_api` or `api` to read, and `api` to write.
+/// personal access token needs `read_api` or `api` to read, and `api` to write; reading a
+/// public project needs no scope, since anonymous callers may do it too.
+///
+/// The order keeps unknown projects indistinguishable from hidden ones: the scope is checked
+/// before the project is looked at, and a private project without a role answers exactly like
+/// a missing one.
 fn user_access(
     user: &UserCredential,
     operation: Operation,
     project: Option<&ProjectFacts>,
     named: &ProjectKey,
+    public_read: bool,
     now: OffsetDateTime,
 ) -> Result<Allowed, Refusal> {
     if !user.token.is_active(now) {
         return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
     }
     let name = &user.user.username;
-    let no_access = || Refusal::Denied(format!("user {name} has no access to project {named}"));
-    let project = project.ok_or_else(no_access)?;
-    let role = user.role_on_project(project);
-    let at_least = |level: AccessLevel| role.is_some_and(|r| r >= level);
-    let (scope_ok, scope, role_ok, needed) = if operation.is_read() {
-        let visible = project.visibility != Visibility::Private;
-        (
-            user.token.scopes.reads_api(),
-            "read_api or api",
-            at_least(AccessLevel::Reporter) || visible,
-            AccessLevel::Reporter,
-        )
+    let allowed = Allowed {
+        subject: name.clone(),
+        operation,
+    };
+    if public_read {
+        return Ok(allowed);
+    }
+    let (scope_ok, scope) = if operation.is_read() {
+        (user.token.scopes.reads_api(), "read_api or api")
     } else {
-        (
-            user.token.scopes.writes_api(),
-            "api",
-            at_least(AccessLevel::Developer),
-            AccessLevel::Developer,
-        )
+        (user.token.scopes.writes_api(), "api")
     };
     if !scope_ok {
         return Err(Refusal::Denied(format!(
@@ -151,22 +151,28 @@ fn user_access(
             operation.describe()
         )));
     }
-    if !role_ok {
-        return Err(match role {
-            None => no_access(),
-            Some(_) => Refusal::Denied(format!(
-                "user {name} needs the {} role on project {named} to {}",
-                needed.name(),
-                operation.describe()
-            )),
-        });
+    let no_access = || Refusal::Denied(format!("user {name} has no access to project {named}"));
+    let project = project.ok_or_else(no_access)?;
+    let role = user.role_on_project(project);
+    let needed = operation.minimum_role();
+    let visible = project.visibility != Visibility::Private;
+    if role.is_some_and(|r| r >= needed) || (operation.is_read() && visible) {
+        return Ok(allowed);
     }
-    Ok(Allowed {
-        subject: name.clone(),
-        operation,
-    })
+    if role.is_none() && !visible {
+        return Err(no_access());
+    }
+    Err(Refusal::Denied(format!(
+        "user {name} needs the {} role on project {named} to {}",
+        needed.name(),
+        operation.describe()
+    )))
 }
 
 #[cfg(test)]
 #[path = "decision_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "decision_user_tests.rs"]
+mod user_tests;

@@ -1,9 +1,10 @@
 //! `/api/v4`: the parts of GitLab's REST API that regauth manages (the current user, groups,
-//! projects, deploy tokens), with GitLab's paths, JSON shapes, errors and pagination, so
+//! projects, deploy tokens, CI variables), with GitLab's paths, JSON shapes, errors and pagination, so
 //! that python-gitlab and other GitLab clients work unmodified. Callers authenticate with a
 //! personal access token; deploy tokens are refused everywhere here.
 
 pub mod auth;
+pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod error;
 pub mod groups;
@@ -32,6 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/groups/{id}", web::get().to(groups::show))
             .route("/projects", web::post().to(projects::create))
             .route("/projects/{id}", web::get().to(projects::show))
+            .route(
+                "/projects/{id}/ci_variables",
+                web::get().to(ci_variables::show),
+            )
             .route("/deploy_tokens", web::get().to(deploy_tokens::list_all))
             .route(&tokens, web::get().to(deploy_tokens::list))
             .route(&tokens, web::post().to(deploy_tokens::create))
