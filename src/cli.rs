@@ -1,15 +1,20 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod users;
+
 use crate::app::App;
+use crate::app::ci_variables::CiSettings;
 use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json};
+use crate::app::forward_auth::ForwardAuth;
 use crate::app::namespaces::HolderRef;
 use crate::app::registry_auth::TokenService;
+use crate::app::sealing::SealingKey;
 use crate::config::Config;
 use crate::domain::namespace::{RegistryAccess, Visibility};
 use crate::jwt::issuer::Issuer;
 use crate::jwt::{Algorithm, SigningKey};
 use crate::storage::Store;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -44,6 +49,32 @@ pub enum Command {
     Token(TokenCommand),
     /// Exit 0 if the running service answers GET /healthz with 200 (for container health checks).
     Healthcheck,
+    /// Manage users and their personal access tokens.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// Manage roles of users on groups and projects.
+    #[command(subcommand)]
+    Member(users::MemberCommand),
+    /// Print a project's CI variables: CI_DEPLOY_USER and CI_DEPLOY_PASSWORD from its active
+    /// token named gitlab-deploy-token (else its parent group's), CI_REGISTRY and
+    /// CI_REGISTRY_IMAGE from the ci_registry setting.
+    CiVariables {
+        /// Project path (or id).
+        #[arg(long)]
+        project: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = VariablesFormat::Dotenv)]
+        format: VariablesFormat,
+    },
+}
+
+/// How `ci-variables` prints.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VariablesFormat {
+    /// `KEY=value` lines.
+    Dotenv,
+    /// A JSON array of `{"key","value","public","masked"}`, as GitLab gives runners.
+    Json,
 }
 
 /// `regauth keys …`
@@ -182,11 +213,25 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Project(cmd) => project(&open_app(&config)?, cmd),
         Command::Token(cmd) => token(&open_app(&config)?, cmd),
         Command::Healthcheck => healthcheck(&config),
+        Command::User(cmd) => users::user(&open_app(&config)?, cmd),
+        Command::Member(cmd) => users::member(&open_app(&config)?, cmd),
+        Command::CiVariables { project, format } => {
+            let app = open_app(&config)?;
+            let vars = app.ci_variables(&project, config.ci_registry.as_deref())?;
+            match format {
+                VariablesFormat::Dotenv => {
+                    print!("{}", crate::domain::ci_variables::dotenv(&vars))
+                }
+                VariablesFormat::Json => print_json(&serde_json::to_value(&vars)?),
+            }
+            Ok(())
+        }
     }
 }
 
 fn open_app(config: &Config) -> Result<App, Box<dyn std::error::Error>> {
-    Ok(App::new(Store::open(&config.database)?))
+    let app = App::new(Store::open(&config.database)?);
+    Ok(app.with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
 }
 
 /// `serve`: open the database, load or create keys, bind, print the address, run.
@@ -202,11 +247,26 @@ fn serve(config: Config) -> CliResult {
         config.token_lifetime,
         config.x5c,
     );
-    let service = TokenService::new(app, issuer, config.registry_service.clone());
+    let service = TokenService::new(app.clone(), issuer, config.registry_service.clone())
+        .with_dependency_proxies(config.dependency_proxies.clone())
+        .with_external_authorization(config.external_authorization);
+    if config.external_authorization {
+        tracing::info!(
+            "external authorization is on: deploy tokens are refused for Git, packages, the registry and dependency proxies"
+        );
+    }
+    let forward = ForwardAuth::new(
+        app,
+        config.forward_auth_routes.clone(),
+        config.external_authorization,
+    );
+    let ci = CiSettings {
+        registry: config.ci_registry.clone(),
+    };
     let listener = std::net::TcpListener::bind(config.listen)?;
     let addr = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async move {
-        let server = crate::http::server(listener, service)?;
+        let server = crate::http::server_with(listener, service, forward, ci)?;
         println!("regauth listening on http://{addr}");
         std::io::stdout().flush()?;
         server.await

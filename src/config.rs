@@ -2,9 +2,14 @@
 //! Every value goes through one parser per key, so a bad value is reported with the name
 //! of the key (and the environment variable) it came from.
 
+use crate::domain::forward::{Route, default_routes};
+use crate::domain::proxy::ProxyService;
 use crate::jwt::Algorithm;
+use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+
+mod forward;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -25,6 +30,17 @@ pub struct Config {
     pub x5c: bool,
     /// The container registry's service name, the JWT `aud` (`REGAUTH_REGISTRY_SERVICE`).
     pub registry_service: String,
+    /// Dependency-proxy services (`[[dependency_proxy]]`, `REGAUTH_DEPENDENCY_PROXY`).
+    pub dependency_proxies: Vec<ProxyService>,
+    /// Whether external authorization is on: deploy tokens are then refused for Git,
+    /// packages, the registry and dependency proxies (`REGAUTH_EXTERNAL_AUTHORIZATION`).
+    pub external_authorization: bool,
+    /// The registry host (`registry.example.com`, `127.0.0.1:5000`) that CI variables name as
+    /// `CI_REGISTRY` (`REGAUTH_CI_REGISTRY`); unset, no registry variables are given.
+    pub ci_registry: Option<String>,
+    /// Layouts guarded by forward auth (`[[forward_auth_route]]` tables in the file; when
+    /// the file has none, GitLab's Git and package layouts).
+    pub forward_auth_routes: Vec<Route>,
 }
 
 impl Default for Config {
@@ -38,6 +54,13 @@ impl Default for Config {
             signing_algorithm: Algorithm::Es256,
             x5c: true,
             registry_service: "container_registry".into(),
+            dependency_proxies: vec![ProxyService {
+                service: DEFAULT_PROXY_SERVICE.into(),
+                group: None,
+            }],
+            external_authorization: false,
+            ci_registry: None,
+            forward_auth_routes: default_routes(),
         }
     }
 }
@@ -63,6 +86,17 @@ pub enum ConfigError {
     },
 }
 
+/// Service name of a dependency proxy configured without one.
+pub const DEFAULT_PROXY_SERVICE: &str = "dependency_proxy";
+
+/// One `[[dependency_proxy]]` table of the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProxyEntry {
+    service: Option<String>,
+    group: Option<String>,
+}
+
 /// Scalar keys: TOML name; the environment variable is `REGAUTH_` + the name in capitals.
 const KEYS: &[&str] = &[
     "listen",
@@ -73,6 +107,9 @@ const KEYS: &[&str] = &[
     "signing_algorithm",
     "x5c",
     "registry_service",
+    "dependency_proxy",
+    "external_authorization",
+    "ci_registry",
 ];
 
 impl Config {
@@ -101,7 +138,23 @@ impl Config {
                     })?;
             }
         }
+        config.validate()?;
         Ok(config)
+    }
+
+    /// Checks across keys: every service name is distinct.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let mut names = vec![self.registry_service.as_str()];
+        for proxy in &self.dependency_proxies {
+            if names.contains(&proxy.service.as_str()) {
+                return Err(ConfigError::Invalid {
+                    key: "dependency_proxy".into(),
+                    message: format!("service name {:?} is used twice", proxy.service),
+                });
+            }
+            names.push(&proxy.service);
+        }
+        Ok(())
     }
 
     fn apply_file(&mut self, path: &Path) -> Result<(), ConfigError> {
@@ -114,14 +167,15 @@ impl Config {
             .parse()
             .map_err(|e: toml::de::Error| file_error(e.to_string()))?;
         for (key, value) in table {
-            let text = match value {
-                toml::Value::String(s) => s,
-                toml::Value::Integer(i) => i.to_string(),
-                toml::Value::Boolean(b) => b.to_string(),
-                other => other.to_string(),
+            let outcome = match key.as_str() {
+                // Arrays of tables, deserialized with serde: one arm each.
+                "dependency_proxy" => proxies_from_toml(value).map(|p| self.dependency_proxies = p),
+                "forward_auth_route" => {
+                    forward::routes_from_toml(value).map(|r| self.forward_auth_routes = r)
+                }
+                _ => self.set(&key, &scalar_text(value)),
             };
-            self.set(&key, &text)
-                .map_err(|message| ConfigError::Invalid { key, message })?;
+            outcome.map_err(|message| ConfigError::Invalid { key, message })?;
         }
         Ok(())
     }
@@ -153,10 +207,55 @@ impl Config {
                     .map_err(|_| format!("{value:?} is not ES256 or RS256"))?
             }
             "x5c" => self.x5c = parse_bool(value)?,
+            "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
+            "external_authorization" => self.external_authorization = parse_bool(value)?,
+            "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
             _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
         }
         Ok(())
     }
+}
+
+/// `[[dependency_proxy]]` tables: `service` (default `dependency_proxy`) and optional `group`.
+fn proxies_from_toml(value: toml::Value) -> Result<Vec<ProxyService>, String> {
+    let entries: Vec<ProxyEntry> = value.try_into().map_err(|e: toml::de::Error| {
+        format!(
+            "expected [[dependency_proxy]] tables with service and group: {}",
+            e.message()
+        )
+    })?;
+    entries
+        .into_iter()
+        .map(|e| proxy(e.service.as_deref(), e.group.as_deref()))
+        .collect()
+}
+
+/// `service[=group]` items separated by commas; an empty value configures no proxy.
+fn proxies_from_env(value: &str) -> Result<Vec<ProxyService>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| match item.split_once('=') {
+            Some((service, group)) => proxy(Some(service), Some(group)),
+            None => proxy(Some(item), None),
+        })
+        .collect()
+}
+
+fn proxy(service: Option<&str>, group: Option<&str>) -> Result<ProxyService, String> {
+    let service = non_empty(service.unwrap_or(DEFAULT_PROXY_SERVICE))?
+        .trim()
+        .to_owned();
+    let group = match group.map(str::trim) {
+        Some(g) => Some(
+            crate::domain::namespace::NamespacePath::parse(g)
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        ),
+        None => None,
+    };
+    Ok(ProxyService { service, group })
 }
 
 /// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.
@@ -172,6 +271,16 @@ fn non_empty(value: &str) -> Result<&str, String> {
     }
 }
 
+/// The text form of a scalar TOML value, as `set` takes it.
+fn scalar_text(value: toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s,
+        toml::Value::Integer(i) => i.to_string(),
+        toml::Value::Boolean(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn parse_bool(value: &str) -> Result<bool, String> {
     match value.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
@@ -181,11 +290,12 @@ fn parse_bool(value: &str) -> Result<bool, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    /// An environment lookup over fixed pairs.
+    pub(crate) fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let map: HashMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -228,6 +338,53 @@ mod tests {
         assert!(!c.x5c);
         assert_eq!(c.issuer, "env");
         assert_eq!(c.signing_algorithm, Algorithm::Rs256);
+    }
+
+    #[test]
+    fn dependency_proxies_from_file_and_environment() {
+        let c = Config::load_with(None, env(&[])).unwrap();
+        assert_eq!(c.dependency_proxies, [proxy(None, None).unwrap()]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(
+            &file,
+            "[[dependency_proxy]]\ngroup = \"acme\"\n[[dependency_proxy]]\nservice = \"hub_mirror\"\n",
+        )
+        .unwrap();
+        let c = Config::load_with(Some(&file), env(&[])).unwrap();
+        let got: Vec<(String, Option<String>)> = c
+            .dependency_proxies
+            .iter()
+            .map(|p| (p.service.clone(), p.group.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("dependency_proxy".into(), Some("acme".into())),
+                ("hub_mirror".into(), None)
+            ]
+        );
+        let c = Config::load_with(
+            Some(&file),
+            env(&[("REGAUTH_DEPENDENCY_PROXY", "proxy_a=acme/sub, proxy_b")]),
+        )
+        .unwrap();
+        assert_eq!(c.dependency_proxies.len(), 2);
+        assert_eq!(c.dependency_proxies[0].group.as_deref(), Some("acme/sub"));
+        let none = Config::load_with(None, env(&[("REGAUTH_DEPENDENCY_PROXY", "")])).unwrap();
+        assert!(none.dependency_proxies.is_empty());
+        for bad in ["p=Bad Group", "container_registry", "a,a"] {
+            let err =
+                Config::load_with(None, env(&[("REGAUTH_DEPENDENCY_PROXY", bad)])).unwrap_err();
+            assert!(
+                err.to_string().contains("dependency_proxy")
+                    || err.to_string().contains("DEPENDENCY_PROXY"),
+                "{bad}: {err}"
+            );
+        }
+        std::fs::write(&file, "[[dependency_proxy]]\nname = \"x\"\n").unwrap();
+        let err = Config::load_with(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("dependency_proxy"), "{err}");
     }
 
     #[test]

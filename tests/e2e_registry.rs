@@ -7,111 +7,16 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-use support::oci::{OciImage, layout_manifest_digest};
-use support::stack::{DeployToken, Signing, Stack, http_client};
-use support::{Run, e2e_enabled};
-
-/// What clients print when the registry refuses an action the token does not grant.
-const DENIED: &str = "denied: requested access to the resource is denied";
-/// How containers/image reports a 401 from the token endpoint.
-const INVALID_CREDENTIALS: &str = "invalid username/password";
-/// regauth's 401 message for wrong, revoked and expired credentials.
-const OUR_401_MESSAGE: &str = "invalid username or token";
-const READ: &str = "read_registry";
-const READ_WRITE: &str = "read_registry,write_registry";
-
-/// Builds a fresh image in the stack's directory.
-fn image(stack: &Stack, name: &str) -> OciImage {
-    OciImage::build(&stack.path(&format!("images/{name}")), "1")
-}
-
-/// `skopeo copy` from a local layout to `repo_tag` with `creds`.
-fn push(stack: &Stack, creds: &str, image: &OciImage, repo_tag: &str) -> Run {
-    stack.clients.skopeo(&[
-        "copy",
-        "--dest-tls-verify=false",
-        "--dest-creds",
-        creds,
-        &image.reference(),
-        &stack.docker_ref(repo_tag),
-    ])
-}
-
-/// `skopeo copy` from `repo_tag` into a new local layout, with creds, an auth file or
-/// nothing (anonymous).
-fn pull(stack: &Stack, auth: Auth<'_>, repo_tag: &str, into: &str) -> Run {
-    let dest = format!("oci:{}:1", stack.clients.dir(into).display());
-    let mut args = vec!["copy".to_owned(), "--src-tls-verify=false".to_owned()];
-    args.extend(auth.skopeo_flags("--src-creds", stack));
-    args.extend([stack.docker_ref(repo_tag), dest]);
-    stack
-        .clients
-        .skopeo(&args.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-/// `skopeo inspect` (manifest digest only) with `auth`.
-fn inspect(stack: &Stack, auth: Auth<'_>, repo_tag: &str) -> Run {
-    let mut args = vec![
-        "inspect".to_owned(),
-        "--tls-verify=false".to_owned(),
-        "--format".to_owned(),
-        "{{.Digest}}".to_owned(),
-    ];
-    args.extend(auth.skopeo_flags("--creds", stack));
-    args.push(stack.docker_ref(repo_tag));
-    stack
-        .clients
-        .skopeo(&args.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-/// How a client authenticates.
-#[derive(Clone, Copy)]
-enum Auth<'a> {
-    /// `--creds USER:TOKEN`.
-    Token(&'a DeployToken),
-    /// `--authfile FILE` only.
-    File(&'a Path),
-    /// No credentials, and an empty auth file.
-    Anonymous,
-}
-
-impl Auth<'_> {
-    fn skopeo_flags(self, creds_flag: &str, stack: &Stack) -> Vec<String> {
-        match self {
-            Auth::Token(token) => vec![creds_flag.to_owned(), token.creds()],
-            Auth::File(path) => vec!["--authfile".to_owned(), path.display().to_string()],
-            Auth::Anonymous => vec![
-                "--authfile".to_owned(),
-                stack.clients.authfile().display().to_string(),
-            ],
-        }
-    }
-}
-
-/// Pushes `image` as `repo_tag` with `token` and checks the registry reports its digest.
-fn push_ok(stack: &Stack, token: &DeployToken, image: &OciImage, repo_tag: &str) {
-    push(stack, &token.creds(), image, repo_tag).expect_success("push");
-    let digest = inspect(stack, Auth::Token(token), repo_tag).expect_success("inspect");
-    assert_eq!(digest.stdout.trim(), image.manifest_digest, "pushed digest");
-}
-
-/// A private project `acme/app` with a read+write and a read-only project token.
-fn acme_app(stack: &Stack) -> (DeployToken, DeployToken) {
-    stack.regauth.group("acme", "private");
-    stack.regauth.project("acme/app", "private");
-    let read_write = stack
-        .regauth
-        .token(["--project", "acme/app"], READ_WRITE, &[]);
-    let read_only = stack.regauth.token(["--project", "acme/app"], READ, &[]);
-    (read_write, read_only)
-}
+use support::e2e_enabled;
+use support::flows::*;
+use support::oci::layout_manifest_digest;
+use support::stack::{Signing, Stack, http_client};
 
 #[test]
 fn read_write_token_pushes_and_read_only_token_pulls_the_same_digest() {
@@ -153,14 +58,24 @@ fn read_only_token_push_is_denied() {
         return;
     }
     let stack = Stack::start();
-    let (_, read_only) = acme_app(&stack);
+    let (read_write, read_only) = acme_app(&stack);
     let image = image(&stack, "web");
     push(&stack, &read_only.creds(), &image, "acme/app/web:1")
         .expect_failure_containing("read-only push", &[DENIED]);
-    let loaded = stack
+
+    // podman: pull what a writer pushed, then try to push it back under a new tag.
+    push_ok(&stack, &read_write, &image, "acme/app/web:1");
+    let pulled = stack
         .clients
-        .podman(&["pull", "--quiet", &image.reference()])
-        .expect_success("podman pull from the local layout");
+        .podman(&[
+            "pull",
+            "--quiet",
+            "--tls-verify=false",
+            "--creds",
+            &read_only.creds(),
+            &stack.docker_ref("acme/app/web:1"),
+        ])
+        .expect_success("read-only podman pull");
     stack
         .clients
         .podman(&[
@@ -168,7 +83,7 @@ fn read_only_token_push_is_denied() {
             "--tls-verify=false",
             "--creds",
             &read_only.creds(),
-            loaded.stdout.trim(),
+            pulled.stdout.trim(),
             &stack.docker_ref("acme/app/web:2"),
         ])
         .expect_failure_containing("read-only podman push", &[DENIED]);
@@ -274,7 +189,7 @@ fn expired_token_is_refused() {
 }
 
 #[test]
-fn group_token_covers_subgroup_projects_but_not_sibling_groups() {
+fn group_token_covers_subgroup_projects_but_not_sibling_or_parent_groups() {
     if !e2e_enabled() {
         return;
     }
@@ -284,6 +199,7 @@ fn group_token_covers_subgroup_projects_but_not_sibling_groups() {
     }
     stack.regauth.project("acme/team/backend/api", "private");
     stack.regauth.project("acme/ops/tools", "private");
+    stack.regauth.project("acme/portal", "private");
     let team = stack
         .regauth
         .token(["--group", "acme/team"], READ_WRITE, &[]);
@@ -304,6 +220,13 @@ fn group_token_covers_subgroup_projects_but_not_sibling_groups() {
         "acme/ops/tools/cli:1",
     )
     .expect_failure_containing("push into a sibling group", &[DENIED]);
+    push(
+        &stack,
+        &team.creds(),
+        &image(&stack, "upward"),
+        "acme/portal/web:1",
+    )
+    .expect_failure_containing("push into the parent group's project", &[DENIED]);
 
     push_ok(
         &stack,
@@ -352,6 +275,14 @@ fn cross_repository_copy_under_one_group_token() {
     let copied =
         inspect(&stack, Auth::Token(&group), "acme/team/two/web:1").expect_success("inspect");
     assert_eq!(copied.stdout.trim(), image.manifest_digest);
+    // The layer moved by a cross-repository mount: one token for both repositories
+    // (`repository:acme/team/two/web:pull,push` + `repository:acme/one/web:pull`).
+    let log = stack.registry.log();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("from=acme%2Fone%2Fweb&mount=") && line.contains("\" 201 ")),
+        "no successful cross-repository mount in the registry log"
+    );
     stack.assert_logs_clean();
 }
 
@@ -384,6 +315,34 @@ fn public_project_allows_anonymous_pull_but_not_push() {
     push_anonymously.expect_failure_containing("anonymous push", &[DENIED]);
     inspect(&stack, Auth::Anonymous, "oss/site/web:2")
         .expect_failure_containing("nothing was pushed", &["manifest unknown"]);
+
+    stack
+        .clients
+        .podman(&[
+            "pull",
+            "--tls-verify=false",
+            &stack.docker_ref("oss/site/web:1"),
+        ])
+        .expect_success("anonymous podman pull");
+
+    // A public project whose registry is private: only tokens that cover it may pull.
+    stack.regauth.admin(&[
+        "project",
+        "create",
+        "oss/vault",
+        "--visibility",
+        "public",
+        "--registry",
+        "private",
+    ]);
+    let vault = stack
+        .regauth
+        .token(["--project", "oss/vault"], READ_WRITE, &[]);
+    push_ok(&stack, &vault, &image, "oss/vault/web:1");
+    inspect(&stack, Auth::Anonymous, "oss/vault/web:1").expect_failure_containing(
+        "anonymous pull of a private registry",
+        &[INVALID_CREDENTIALS],
+    );
     stack.assert_logs_clean();
 }
 
@@ -535,7 +494,7 @@ fn skopeo_and_podman_login_then_logout() {
             "{tool} logout left the login"
         );
         inspect(&stack, Auth::File(&authfile), "acme/app/web:1")
-            .expect_failure_containing("pull after logout", &["authentication required"]);
+            .expect_failure_containing("pull after logout", &[INVALID_CREDENTIALS]);
     }
     stack.assert_logs_clean();
 }
@@ -684,27 +643,6 @@ fn buildah_builds_and_pushes_with_a_deploy_token() {
     stack.assert_logs_clean();
 }
 
-/// Asks regauth directly (GET, Basic auth) for a registry token for `scope`; returns the
-/// decoded JWT header and claims.
-fn registry_token(stack: &Stack, token: &DeployToken, scope: &str) -> (Value, Value) {
-    let response = http_client()
-        .get(format!("{}/jwt/auth", stack.regauth.url()))
-        .query(&[("service", "container_registry"), ("scope", scope)])
-        .basic_auth(&token.username, Some(&token.token))
-        .send()
-        .expect("GET /jwt/auth");
-    assert_eq!(response.status(), 200, "GET /jwt/auth scope={scope}");
-    let body: Value = response.json().expect("token JSON");
-    let jwt = body["token"].as_str().expect("token");
-    let mut parts = jwt.split('.').map(|part| {
-        let bytes = URL_SAFE_NO_PAD.decode(part).expect("base64url JWT part");
-        serde_json::from_slice::<Value>(&bytes).expect("JSON JWT part")
-    });
-    let header = parts.next().expect("JWT header");
-    let claims = parts.next().expect("JWT claims");
-    (header, claims)
-}
-
 /// Pushes and pulls through a stack signing with `signing`, after checking that the
 /// tokens regauth issues really carry that algorithm and (no) `x5c`.
 fn signing_is_accepted(signing: Signing) {
@@ -722,6 +660,17 @@ fn signing_is_accepted(signing: Signing) {
         header.get("x5c").is_some(),
         signing.x5c,
         "JWT header {header}"
+    );
+
+    let published = http_client()
+        .get(format!("{}/jwt/certs.pem", stack.regauth.url()))
+        .send()
+        .and_then(|response| response.text())
+        .expect("GET /jwt/certs.pem");
+    let on_disk = support::read_text(&stack.regauth.keys_dir.join("signing-cert.pem"));
+    assert_eq!(
+        published, on_disk,
+        "/jwt/certs.pem is the registry's rootcertbundle"
     );
 
     let image = image(&stack, "web");

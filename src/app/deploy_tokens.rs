@@ -1,11 +1,12 @@
 //! Creating, listing and revoking deploy tokens.
 
 use super::namespaces::{HolderRef, resolve_holder};
-use super::{App, AppError};
+use super::{App, AppError, expiry_field};
+use crate::domain::ci_variables::GITLAB_DEPLOY_TOKEN_NAME;
 use crate::domain::token::{
-    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenScopes, parse_expiry, validate_name,
-    validate_username,
+    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenScopes, validate_name, validate_username,
 };
+use crate::storage::ci_secrets;
 use crate::storage::tokens::{self as db, NewDeployToken};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -46,23 +47,28 @@ impl App {
             validate_username(username).map_err(|e| AppError::invalid("username", e))?;
         }
         let now = self.now();
-        let expires_at = req
-            .expires_at
-            .map(|text| parse_expiry(text, now))
-            .transpose()
-            .map_err(|e| AppError::invalid("expires_at", e))?;
+        let expires_at = expiry_field(req.expires_at, now)?;
         let mut conn = self.conn()?;
         let holder = resolve_holder(&conn, req.holder)?;
         let secret = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
+        let digest = secret.digest();
         let new = NewDeployToken {
             holder: &holder,
             name: req.name,
             username: req.username,
-            digest: &secret.digest(),
+            digest: &digest,
             scopes: &scopes,
             expires_at,
         };
-        let token = db::insert(&mut conn, &new, now)?;
+        // Only CI's token must be readable again; every other secret is gone after this.
+        let token = if req.name == GITLAB_DEPLOY_TOKEN_NAME {
+            let sealed = self
+                .sealing_key()?
+                .seal(secret.expose().as_bytes(), &digest.0)?;
+            ci_secrets::insert_with_token(&mut conn, &new, &sealed.nonce, &sealed.ciphertext, now)?
+        } else {
+            db::insert(&mut conn, &new, now)?
+        };
         Ok(CreatedDeployToken { token, secret })
     }
 

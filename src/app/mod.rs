@@ -1,11 +1,18 @@
 //! Use cases shared by the HTTP API and the CLI. Everything here is synchronous (SQLite);
 //! HTTP handlers call it on the blocking pool.
 
+pub mod access;
+pub mod ci_variables;
 pub mod deploy_tokens;
+pub mod forward_auth;
+pub mod guarded;
 pub mod namespaces;
 pub mod registry_auth;
+pub mod sealing;
+pub mod users;
 
 use crate::storage::{Conn, StorageError, Store};
+use sealing::{SealError, SealingKey};
 use std::sync::Arc;
 use time::OffsetDateTime;
 
@@ -65,6 +72,19 @@ pub enum AppError {
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A secret kept for CI could not be sealed or opened.
+    #[error(transparent)]
+    Sealing(#[from] SealError),
+}
+
+/// An optional `expires_at` field (`YYYY-MM-DD` or RFC 3339), which must lie after `now`.
+pub(crate) fn expiry_field(
+    text: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, AppError> {
+    text.map(|text| crate::domain::token::parse_expiry(text, now))
+        .transpose()
+        .map_err(|e| AppError::invalid("expires_at", e))
 }
 
 impl AppError {
@@ -77,11 +97,12 @@ impl AppError {
     }
 }
 
-/// The application: storage plus a clock.
+/// The application: storage, a clock, and the key that seals CI secrets.
 #[derive(Clone)]
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
+    sealing: Option<SealingKey>,
 }
 
 impl App {
@@ -92,7 +113,23 @@ impl App {
 
     /// An application over `store` using `clock`.
     pub fn with_clock(store: Store, clock: Arc<dyn Clock>) -> App {
-        App { store, clock }
+        App {
+            store,
+            clock,
+            sealing: None,
+        }
+    }
+
+    /// The same application sealing CI secrets with `key` (without one, creating a
+    /// `gitlab-deploy-token` fails).
+    pub fn with_sealing_key(mut self, key: SealingKey) -> App {
+        self.sealing = Some(key);
+        self
+    }
+
+    /// The key that seals CI secrets.
+    pub fn sealing_key(&self) -> Result<&SealingKey, SealError> {
+        self.sealing.as_ref().ok_or(SealError::NotConfigured)
     }
 
     /// The current instant according to the application's clock.

@@ -2,7 +2,7 @@
 
 use super::{App, AppError};
 use crate::domain::namespace::{Group, NamespacePath, Project, RegistryAccess, Visibility};
-use crate::domain::token::Holder;
+use crate::domain::token::{Holder, validate_name};
 use crate::storage::namespaces as db;
 use rusqlite::Connection;
 
@@ -18,14 +18,24 @@ pub enum HolderRef<'a> {
 impl App {
     /// Create a group; its parent (if the path has one) must exist.
     pub fn create_group(&self, path: &str, visibility: Visibility) -> Result<Group, AppError> {
+        self.create_group_named(path, None, visibility)
+    }
+
+    /// Create a group with a display name (default: the last path component).
+    pub fn create_group_named(
+        &self,
+        path: &str,
+        name: Option<&str>,
+        visibility: Visibility,
+    ) -> Result<Group, AppError> {
         let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
+        let name = display_name(name, &path)?;
         let conn = self.conn()?;
         ensure_free(&conn, &path)?;
         let parent_id = match path.parent() {
             Some(parent) => Some(require_group(&conn, parent.as_str())?.id),
             None => None,
         };
-        let name = path.last_component().to_owned();
         Ok(db::insert_group(
             &conn,
             parent_id,
@@ -43,7 +53,19 @@ impl App {
         visibility: Visibility,
         registry: RegistryAccess,
     ) -> Result<Project, AppError> {
+        self.create_project_named(path, None, visibility, registry)
+    }
+
+    /// Create a project with a display name (default: the last path component).
+    pub fn create_project_named(
+        &self,
+        path: &str,
+        name: Option<&str>,
+        visibility: Visibility,
+        registry: RegistryAccess,
+    ) -> Result<Project, AppError> {
         let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
+        let name = display_name(name, &path)?;
         let Some(parent) = path.parent() else {
             return Err(AppError::invalid(
                 "path",
@@ -53,7 +75,6 @@ impl App {
         let conn = self.conn()?;
         ensure_free(&conn, &path)?;
         let group = require_group(&conn, parent.as_str())?;
-        let name = path.last_component().to_owned();
         Ok(db::insert_project(
             &conn,
             group.id,
@@ -97,6 +118,17 @@ pub fn resolve_holder(conn: &Connection, holder: HolderRef<'_>) -> Result<Holder
                 path: g.path,
             })
         }
+    }
+}
+
+/// The given display name (validated), or the last path component.
+fn display_name(name: Option<&str>, path: &NamespacePath) -> Result<String, AppError> {
+    match name {
+        Some(name) => {
+            validate_name(name).map_err(|e| AppError::invalid("name", e))?;
+            Ok(name.to_owned())
+        }
+        None => Ok(path.last_component().to_owned()),
     }
 }
 

@@ -2,12 +2,18 @@
 //! POST, the password and the refresh-token grants.
 
 use super::App;
-use crate::domain::authz::{BAD_CREDENTIALS, Credential, Granted, Refusal, grant};
+use super::users::{credential_for, is_personal_token, user_credential};
+use crate::domain::authz::{
+    BAD_CREDENTIALS, Credential, Granted, Refusal, external_authorization_refusal, grant,
+    grant_without_deploy_token,
+};
 use crate::domain::namespace::ProjectFacts;
+use crate::domain::proxy::{ProxyService, grant_proxy};
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
+use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
-use crate::storage::{self, StorageError, namespaces, refresh, tokens};
+use crate::storage::{self, StorageError, namespaces, personal_tokens, refresh, tokens};
 use rusqlite::Connection;
 use std::collections::HashMap;
 
@@ -95,6 +101,8 @@ pub struct TokenService {
     app: App,
     issuer: Issuer,
     registry_service: String,
+    proxies: Vec<ProxyService>,
+    external_authorization: bool,
 }
 
 impl TokenService {
@@ -104,7 +112,22 @@ impl TokenService {
             app,
             issuer,
             registry_service,
+            proxies: Vec::new(),
+            external_authorization: false,
         }
+    }
+
+    /// The same service, also issuing tokens for these dependency proxies.
+    pub fn with_dependency_proxies(mut self, proxies: Vec<ProxyService>) -> TokenService {
+        self.proxies = proxies;
+        self
+    }
+
+    /// The same service with external authorization switched `on` or off: while it is on,
+    /// deploy tokens count for nothing here (see [`grant_without_deploy_token`]).
+    pub fn with_external_authorization(mut self, on: bool) -> TokenService {
+        self.external_authorization = on;
+        self
     }
 
     /// The issuer (for publishing keys).
@@ -119,34 +142,46 @@ impl TokenService {
 
     /// Authenticate, authorize and sign.
     pub fn issue(&self, req: &TokenRequest) -> Result<TokenGrant, AuthError> {
-        let service = match req.service.as_deref() {
-            Some(s) if s == self.registry_service => s,
-            other => return Err(AuthError::UnknownService(other.unwrap_or("").to_owned())),
-        };
+        let service = req.service.as_deref().unwrap_or("");
+        let proxy = self.proxies.iter().find(|p| p.service == service);
+        if service != self.registry_service && proxy.is_none() {
+            return Err(AuthError::UnknownService(service.to_owned()));
+        }
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
         let conn = self.app.conn()?;
-        let (token, projects) = storage::read_snapshot(&conn, |conn| {
-            let token = authenticate(conn, &req.credentials, service)?;
-            Ok::<_, AuthError>((token, project_facts(conn, &requested)?))
+        // Every lookup in one read snapshot (storage::read_snapshot says why).
+        let (subject, projects) = storage::read_snapshot(&conn, |conn| {
+            let subject = authenticate(conn, &req.credentials, service)?;
+            let projects = match proxy {
+                Some(_) => HashMap::new(),
+                None => project_facts(conn, &requested)?,
+            };
+            Ok::<_, AuthError>((subject, projects))
         })?;
-        let credential = token
-            .as_ref()
-            .map_or(Credential::Anonymous, Credential::DeployToken);
-        let granted = grant(
-            &requested,
-            credential,
-            |repo| projects.get(repo).and_then(Option::as_ref),
-            now,
-        )?;
-        let refresh_token = match (&req.credentials, &token) {
-            (Credentials::RefreshToken(existing), _) if req.offline => {
+        let credential = subject.credential();
+        // While external authorization is on, deploy tokens count for nothing here.
+        let restricted = match &subject {
+            Subject::Deploy(token) if self.external_authorization => Some(token),
+            _ => None,
+        };
+        let granted = match (proxy, restricted) {
+            (Some(_), Some(t)) => return Err(external_authorization_refusal(t, now).into()),
+            (Some(proxy), None) => grant_proxy(&requested, credential, proxy, now)?,
+            (None, _) => {
+                let project_of = |repo: &str| projects.get(repo).and_then(Option::as_ref);
+                match restricted {
+                    Some(t) => grant_without_deploy_token(&requested, t, project_of, now)?,
+                    None => grant(&requested, credential, project_of, now)?,
+                }
+            }
+        };
+        let refresh_token = match &req.credentials {
+            Credentials::RefreshToken(existing) if req.offline => {
                 Some(existing.expose().to_owned())
             }
-            (Credentials::Password { .. }, Some(token)) if req.offline => {
-                let fresh = PlainToken::generate(REFRESH_TOKEN_PREFIX);
-                refresh::insert(&conn, &fresh.digest(), token.id, service, now)?;
-                Some(fresh.expose().to_owned())
+            Credentials::Password { .. } if req.offline && restricted.is_none() => {
+                remember_refresh(&conn, &subject, service, now)?
             }
             _ => None,
         };
@@ -158,26 +193,82 @@ impl TokenService {
     }
 }
 
-/// Find the deploy token behind the credentials. Unknown secrets and wrong usernames give
-/// the same answer; whether the token is still active is [`grant`]'s decision.
-fn authenticate(
+/// Who the credentials belong to.
+pub(super) enum Subject {
+    /// Nobody.
+    Anonymous,
+    /// A deploy token.
+    Deploy(DeployToken),
+    /// A user, through a personal access token.
+    User(UserCredential),
+}
+
+impl Subject {
+    /// The credential authorization looks at.
+    pub(super) fn credential(&self) -> Credential<'_> {
+        match self {
+            Subject::Anonymous => Credential::Anonymous,
+            Subject::Deploy(token) => Credential::DeployToken(token),
+            Subject::User(user) => Credential::User(user),
+        }
+    }
+}
+
+/// Store a fresh refresh token bound to the credential (never anonymous) and service.
+fn remember_refresh(
+    conn: &Connection,
+    subject: &Subject,
+    service: &str,
+    now: time::OffsetDateTime,
+) -> Result<Option<String>, StorageError> {
+    let fresh = PlainToken::generate(REFRESH_TOKEN_PREFIX);
+    match subject {
+        Subject::Anonymous => return Ok(None),
+        Subject::Deploy(token) => refresh::insert(conn, &fresh.digest(), token.id, service, now)?,
+        Subject::User(user) => {
+            personal_tokens::insert_refresh(conn, &fresh.digest(), user.token.id, service, now)?
+        }
+    }
+    Ok(Some(fresh.expose().to_owned()))
+}
+
+/// Find the deploy token or user behind the credentials: a password starting with `glpat-`
+/// is a personal access token, anything else a deploy token. Unknown secrets and wrong
+/// usernames give the same answer; whether the token is still active is [`grant`]'s
+/// decision.
+pub(super) fn authenticate(
     conn: &Connection,
     credentials: &Credentials,
     service: &str,
-) -> Result<Option<DeployToken>, AuthError> {
+) -> Result<Subject, AuthError> {
+    let unauthorized = || AuthError::Unauthorized(BAD_CREDENTIALS);
     match credentials {
-        Credentials::None => Ok(None),
+        Credentials::None => Ok(Subject::Anonymous),
+        Credentials::Password { username, secret } if is_personal_token(secret) => {
+            user_credential(conn, secret, Some(username))?
+                .map(Subject::User)
+                .ok_or_else(unauthorized)
+        }
         Credentials::Password { username, secret } => {
             let found = tokens::by_digest(conn, &secret.digest())?;
             match found {
-                Some(token) if constant_time_eq(&token.username, username) => Ok(Some(token)),
-                _ => Err(AuthError::Unauthorized(BAD_CREDENTIALS)),
+                Some(token) if constant_time_eq(&token.username, username) => {
+                    Ok(Subject::Deploy(token))
+                }
+                _ => Err(unauthorized()),
             }
         }
         Credentials::RefreshToken(secret) => {
-            refresh::deploy_token_for(conn, &secret.digest(), service)?
-                .map(Some)
-                .ok_or(AuthError::Unauthorized(BAD_CREDENTIALS))
+            let digest = secret.digest();
+            if let Some(token) = refresh::deploy_token_for(conn, &digest, service)? {
+                return Ok(Subject::Deploy(token));
+            }
+            match personal_tokens::for_refresh(conn, &digest, service)? {
+                Some(token) => credential_for(conn, token, None)?
+                    .map(Subject::User)
+                    .ok_or_else(unauthorized),
+                None => Err(unauthorized()),
+            }
         }
     }
 }

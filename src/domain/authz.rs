@@ -3,8 +3,10 @@
 //! sign access that was not checked.
 
 use super::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use super::role::AccessLevel;
 use super::scope::{Action, Actions, ResourceScope};
 use super::token::{DeployToken, Holder, TokenScope};
+use super::user::UserCredential;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -15,6 +17,8 @@ pub enum Credential<'a> {
     Anonymous,
     /// An authenticated deploy token (active or not: [`grant`] checks).
     DeployToken(&'a DeployToken),
+    /// A user with one of their personal access tokens (active or not: [`grant`] checks).
+    User(&'a UserCredential),
 }
 
 /// How the subject authenticated; goes into the JWT as `auth_type`.
@@ -25,6 +29,8 @@ pub enum AuthType {
     None,
     /// A deploy token.
     DeployToken,
+    /// A user's personal access token.
+    PersonalAccessToken,
 }
 
 /// One granted resource, as it appears in the JWT `access` claim.
@@ -48,7 +54,45 @@ pub struct Granted {
 }
 
 impl Granted {
-    /// The `sub` claim: the deploy-token username, `""` when anonymous.
+    /// Merge per-scope grants: one entry per `(type, name)` in order of first request, actions
+    /// united, empty entries dropped. Only the domain's rules may build a grant.
+    pub(in crate::domain) fn new<'a>(
+        subject: String,
+        auth_type: AuthType,
+        entries: impl Iterator<Item = (&'a ResourceScope, Actions)>,
+    ) -> Granted {
+        let mut merged: Vec<(&'a ResourceScope, Actions)> = Vec::new();
+        for (scope, actions) in entries {
+            let same = |(s, _): &&mut (&ResourceScope, Actions)| {
+                s.resource_type == scope.resource_type && s.name == scope.name
+            };
+            match merged.iter_mut().find(same) {
+                Some(entry) => entry.1 = entry.1.union(actions),
+                None => merged.push((scope, actions)),
+            }
+        }
+        let access = merged
+            .into_iter()
+            .filter(|(_, actions)| !actions.is_empty())
+            .map(|(scope, actions)| Access {
+                resource_type: scope.resource_type.clone(),
+                name: scope.name.clone(),
+                // The registry asks for `registry:catalog:*` and checks for `*` literally.
+                actions: if scope.base_type() == "registry" && actions == Actions::ALL {
+                    vec!["*"]
+                } else {
+                    actions.names()
+                },
+            })
+            .collect();
+        Granted {
+            subject,
+            auth_type,
+            access,
+        }
+    }
+
+    /// The `sub` claim: the deploy-token username or the user's name, `""` when anonymous.
     pub fn subject(&self) -> &str {
         &self.subject
     }
@@ -111,24 +155,31 @@ pub fn grant<'p>(
             }
             (token.username.clone(), AuthType::DeployToken)
         }
+        Credential::User(user) => {
+            if !user.token.is_active(now) {
+                return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
+            }
+            if !user.token.scopes.reads_registry() {
+                return Err(Refusal::Denied(
+                    "this personal access token has none of the scopes read_registry, write_registry or api".into(),
+                ));
+            }
+            (user.user.username.clone(), AuthType::PersonalAccessToken)
+        }
     };
-    let mut merged = Merged::default();
-    for scope in requested {
+    let entries = requested.iter().map(|scope| {
         let allowed = match scope.base_type() {
             "repository" => repository_actions(credential, project_of(&scope.name)),
+            "registry" => registry_actions(credential, scope),
             _ => Actions::NONE,
         };
-        merged.add(scope, scope.actions.intersect(allowed));
-    }
-    let access = merged.into_access();
-    if access.is_empty() && matches!(credential, Credential::Anonymous) {
+        (scope, scope.actions.intersect(allowed))
+    });
+    let granted = Granted::new(subject, auth_type, entries);
+    if granted.access.is_empty() && matches!(credential, Credential::Anonymous) {
         return Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED));
     }
-    Ok(Granted {
-        subject,
-        auth_type,
-        access,
-    })
+    Ok(granted)
 }
 
 /// What `credential` may do on the repositories of `project`.
@@ -153,7 +204,39 @@ fn repository_actions(credential: Credential<'_>, project: Option<&ProjectFacts>
             allowed = allowed.with(Action::Push);
         }
     }
+    if let Credential::User(user) = credential {
+        allowed = allowed.union(user_actions(user, project));
+    }
     allowed
+}
+
+/// What a user may do on `project`: pull as Reporter+ (or on any public or internal
+/// project), push as Developer+, delete as Maintainer+; writing needs a writing scope.
+fn user_actions(user: &UserCredential, project: &ProjectFacts) -> Actions {
+    let role = user.role_on_project(project);
+    let at_least = |level: AccessLevel| role.is_some_and(|r| r >= level);
+    let scopes = &user.token.scopes;
+    let visible_to_users =
+        project.visibility != Visibility::Private && project.registry == RegistryAccess::Enabled;
+    let mut allowed = Actions::NONE;
+    if scopes.reads_registry() && (at_least(AccessLevel::Reporter) || visible_to_users) {
+        allowed = allowed.with(Action::Pull);
+    }
+    if scopes.writes_registry() && at_least(AccessLevel::Developer) {
+        allowed = allowed.with(Action::Push);
+    }
+    if scopes.writes_registry() && at_least(AccessLevel::Maintainer) {
+        allowed = allowed.with(Action::Delete);
+    }
+    allowed
+}
+
+/// `registry:catalog:*`: administrators only.
+fn registry_actions(credential: Credential<'_>, scope: &ResourceScope) -> Actions {
+    match credential {
+        Credential::User(user) if user.user.is_admin && scope.name == "catalog" => Actions::ALL,
+        _ => Actions::NONE,
+    }
 }
 
 /// Whether a token held by `holder` applies to `project`.
@@ -166,37 +249,41 @@ pub fn covers(holder: &Holder, project: &ProjectFacts) -> bool {
     }
 }
 
-/// Grants merged per `(type, name)` in order of first request.
-#[derive(Default)]
-struct Merged(Vec<(String, String, Actions)>);
+/// Why a deploy token gets nothing from the registry or a dependency proxy while external
+/// authorization is on.
+pub const EXTERNAL_AUTHORIZATION_REGISTRY: &str = "deploy tokens cannot be used on the container registry or the dependency proxy while external authorization is enabled";
 
-impl Merged {
-    fn add(&mut self, scope: &ResourceScope, actions: Actions) {
-        match self
-            .0
-            .iter_mut()
-            .find(|(t, n, _)| *t == scope.resource_type && *n == scope.name)
-        {
-            Some(entry) => entry.2 = entry.2.union(actions),
-            None => self
-                .0
-                .push((scope.resource_type.clone(), scope.name.clone(), actions)),
-        }
+/// [`grant`] for a deploy token while external authorization is enabled, as GitLab does it:
+/// the token is set aside, so the caller gets what anyone gets (pulls of public images),
+/// and a 403 naming the reason when that is nothing.
+pub fn grant_without_deploy_token<'p>(
+    requested: &[ResourceScope],
+    token: &DeployToken,
+    project_of: impl Fn(&str) -> Option<&'p ProjectFacts>,
+    now: OffsetDateTime,
+) -> Result<Granted, Refusal> {
+    if !token.is_active(now) {
+        return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
     }
+    grant(requested, Credential::Anonymous, project_of, now)
+        .map_err(|_| external_authorization_refusal(token, now))
+}
 
-    fn into_access(self) -> Vec<Access> {
-        self.0
-            .into_iter()
-            .filter(|(_, _, actions)| !actions.is_empty())
-            .map(|(resource_type, name, actions)| Access {
-                resource_type,
-                name,
-                actions: actions.names(),
-            })
-            .collect()
+/// The refusal for a deploy token while external authorization is enabled: 401 if it is not
+/// valid anyway, else a 403 naming the reason (the dependency proxy has no anonymous access
+/// to fall back on).
+pub fn external_authorization_refusal(token: &DeployToken, now: OffsetDateTime) -> Refusal {
+    if token.is_active(now) {
+        Refusal::Denied(EXTERNAL_AUTHORIZATION_REGISTRY.into())
+    } else {
+        Refusal::Unauthorized(BAD_CREDENTIALS)
     }
 }
 
 #[cfg(test)]
 #[path = "authz_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "authz_user_tests.rs"]
+mod user_tests;

@@ -1,6 +1,12 @@
 //! Pure rules: no HTTP, SQL or JWT types in here, and `now` is always a parameter.
 
 pub mod authz;
+pub mod ci_variables;
+pub mod forward;
 pub mod namespace;
+pub mod proxy;
+pub mod role;
 pub mod scope;
+pub mod scope_set;
 pub mod token;
+pub mod user;

@@ -1,5 +1,6 @@
 //! Deploy tokens: a secret is generated once, shown once, and only its SHA-256 digest is kept.
 
+use super::scope_set::{ScopeSet, ScopeWord, parse_word};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::digest::{SHA256, digest};
@@ -124,53 +125,33 @@ impl TokenScope {
     }
 }
 
+impl ScopeWord for TokenScope {
+    const WORDS: &'static [Self] = &TokenScope::ALL;
+    type Error = TokenError;
+
+    fn as_str(self) -> &'static str {
+        TokenScope::as_str(self)
+    }
+
+    fn unknown(word: &str) -> TokenError {
+        TokenError::UnknownScope(word.to_owned())
+    }
+
+    fn none() -> TokenError {
+        TokenError::NoScope
+    }
+}
+
 impl FromStr for TokenScope {
     type Err = TokenError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TokenScope::ALL
-            .into_iter()
-            .find(|scope| scope.as_str() == s)
-            .ok_or_else(|| TokenError::UnknownScope(s.to_owned()))
+        parse_word(s)
     }
 }
 
-/// A non-empty set of token scopes, kept sorted and without repeats.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenScopes(Vec<TokenScope>);
-
-impl TokenScopes {
-    /// Validate a list of scope words (at least one, all known).
-    pub fn parse<'a>(words: impl IntoIterator<Item = &'a str>) -> Result<TokenScopes, TokenError> {
-        let mut scopes = words
-            .into_iter()
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .map(str::parse)
-            .collect::<Result<Vec<TokenScope>, _>>()?;
-        scopes.sort();
-        scopes.dedup();
-        if scopes.is_empty() {
-            return Err(TokenError::NoScope);
-        }
-        Ok(TokenScopes(scopes))
-    }
-
-    /// Whether `scope` is held.
-    pub fn has(&self, scope: TokenScope) -> bool {
-        self.0.contains(&scope)
-    }
-
-    /// The API spellings, canonical order.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.0.iter().map(|s| s.as_str()).collect()
-    }
-
-    /// Stored form: the spellings joined by commas.
-    pub fn to_stored(&self) -> String {
-        self.names().join(",")
-    }
-}
+/// The scopes of a deploy token: a non-empty set of [`TokenScope`]s.
+pub type TokenScopes = ScopeSet<TokenScope>;
 
 /// A validated token name (1..=255 characters).
 pub fn validate_name(name: &str) -> Result<(), TokenError> {

@@ -98,6 +98,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(m) => ApiError::not_found(m),
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", m),
             AppError::Storage(e) => ApiError::internal(&e),
+            AppError::Sealing(e) => ApiError::internal(&e),
         }
     }
 }

@@ -1,10 +1,15 @@
 //! HTTP: routes shared by `serve` and the tests, and the server itself.
 
+pub mod api;
 pub mod error;
+pub mod forward_auth;
 pub mod keys;
 pub mod registry_auth;
 
+use crate::app::ci_variables::CiSettings;
+use crate::app::forward_auth::ForwardAuth;
 use crate::app::registry_auth::TokenService;
+use crate::domain::forward::default_routes;
 use actix_web::dev::Server;
 use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
 use error::ApiError;
@@ -16,7 +21,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/jwt/auth", web::get().to(registry_auth::get))
         .route("/jwt/auth", web::post().to(registry_auth::post))
         .route("/jwt/certs.pem", web::get().to(keys::certificates))
-        .route("/jwt/jwks.json", web::get().to(keys::jwks));
+        .route("/jwt/jwks.json", web::get().to(keys::jwks))
+        .route("/auth/forward", web::route().to(forward_auth::check))
+        .configure(api::configure);
 }
 
 /// Liveness: answers without touching the database (the benchmark's HTTP floor).
@@ -28,12 +35,29 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("no such endpoint"))
 }
 
-/// Start serving on an already bound listener.
+/// Start serving on an already bound listener; forward auth guards the default routes, and
+/// CI variables name no registry.
 pub fn server(listener: TcpListener, service: TokenService) -> std::io::Result<Server> {
+    let forward = ForwardAuth::new(service.app().clone(), default_routes(), false);
+    server_with(listener, service, forward, CiSettings::default())
+}
+
+/// Start serving on an already bound listener, with forward auth and CI settings as
+/// configured.
+pub fn server_with(
+    listener: TcpListener,
+    service: TokenService,
+    forward: ForwardAuth,
+    ci: CiSettings,
+) -> std::io::Result<Server> {
     let data = web::Data::new(service);
+    let forward = web::Data::new(forward);
+    let ci = web::Data::new(ci);
     let server = HttpServer::new(move || {
         ActixApp::new()
             .app_data(data.clone())
+            .app_data(forward.clone())
+            .app_data(ci.clone())
             .configure(configure)
             .default_service(web::to(not_found))
     })

@@ -179,7 +179,7 @@ fn success(grant: &TokenGrant, post: bool) -> HttpResponse {
 
 /// HTTP Basic credentials, if an `Authorization` header is present. Any other scheme, or
 /// a malformed header, counts as bad credentials (never as anonymous).
-fn basic_credentials(req: &HttpRequest) -> Result<Credentials, ApiError> {
+pub(super) fn basic_credentials(req: &HttpRequest) -> Result<Credentials, ApiError> {
     if !req
         .headers()
         .contains_key(actix_web::http::header::AUTHORIZATION)

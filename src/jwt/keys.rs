@@ -2,27 +2,28 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair as _, RsaKeyPair, RsaPublicKeyComponents};
-use rsa::pkcs8::der::{self, Reader as _};
-use rsa::pkcs8::{EncodePrivateKey as _, SubjectPublicKeyInfoRef};
+use rsa::pkcs8::EncodePrivateKey as _;
 use serde_json::json;
 
 use super::jws::HeaderSegments;
+use super::keyfiles::{
+    certificate_spki, create_dir, crypto_error, decode_pem, invalid, io_error, make_certificate,
+    read_text, write_file,
+};
 
 /// File name of the PKCS#8 PEM private key inside the key directory (mode 0600).
 pub const KEY_FILE: &str = "signing-key.pem";
 /// File name of the self-signed certificate; operators give it to the registry as `rootcertbundle`.
 pub const CERT_FILE: &str = "signing-cert.pem";
 
-const CERT_COMMON_NAME: &str = "regauth token signing";
-const CERT_VALIDITY: time::Duration = time::Duration::days(3650);
 const RSA_BITS: usize = 2048;
 
 /// JWS signature algorithm of the signing key.
@@ -369,58 +370,6 @@ fn file_paths(dir: &Path) -> (PathBuf, PathBuf) {
     (dir.join(KEY_FILE), dir.join(CERT_FILE))
 }
 
-fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> KeyError {
-    let path = path.to_owned();
-    move |source| KeyError::Io {
-        action,
-        path,
-        source,
-    }
-}
-
-fn crypto_error<E: fmt::Display>(action: &'static str) -> impl FnOnce(E) -> KeyError {
-    move |e| KeyError::Crypto {
-        action,
-        reason: e.to_string(),
-    }
-}
-
-fn invalid(path: &Path, reason: String) -> KeyError {
-    KeyError::Invalid {
-        path: path.to_owned(),
-        reason,
-    }
-}
-
-fn read_text(path: &Path) -> Result<String, KeyError> {
-    fs::read_to_string(path).map_err(io_error("read", path))
-}
-
-/// Decode a PEM file holding exactly one block, insisting on `label`.
-fn decode_pem(text: &[u8], label: &str, path: &Path) -> Result<Vec<u8>, KeyError> {
-    let pem_error =
-        |e: der::pem::Error| invalid(path, format!("is not a single-block PEM file: {e}"));
-    // The RFC 7468 decoder rejects blank lines after the block, which editors like to leave.
-    let text = text.trim_ascii_end();
-    // The label is checked first so that legacy keys (which may carry PEM headers) get the hint.
-    let found = der::pem::decode_label(text).map_err(pem_error)?;
-    if found != label {
-        return Err(match label {
-            "PRIVATE KEY" => KeyError::NotPkcs8 {
-                path: path.to_owned(),
-                label: found.to_owned(),
-            },
-            _ => invalid(
-                path,
-                format!("holds a \"{found}\" PEM block, not \"{label}\""),
-            ),
-        });
-    }
-    der::pem::decode_vec(text)
-        .map(|(_, der)| der)
-        .map_err(pem_error)
-}
-
 fn load_key(path: &Path) -> Result<ParsedKey, KeyError> {
     let text = fs::read(path).map_err(io_error("read", path))?;
     parse_pkcs8(&decode_pem(&text, "PRIVATE KEY", path)?, path)
@@ -477,290 +426,6 @@ fn new_pkcs8(algorithm: Algorithm) -> Result<Vec<u8>, KeyError> {
     }
 }
 
-/// A self-signed certificate for `key`, as PEM.
-fn make_certificate(key: &rcgen::KeyPair) -> Result<String, KeyError> {
-    let mut params = rcgen::CertificateParams::default();
-    params.distinguished_name = rcgen::DistinguishedName::new();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, CERT_COMMON_NAME);
-    let now = time::OffsetDateTime::now_utc();
-    // Back-dated an hour so a registry whose clock lags slightly still accepts it.
-    params.not_before = now - time::Duration::hours(1);
-    params.not_after = now + CERT_VALIDITY;
-    // Random rather than rcgen's key-derived default: a re-made certificate must not reuse a serial.
-    let mut serial = [0u8; 16];
-    SystemRandom::new()
-        .fill(&mut serial)
-        .map_err(crypto_error("draw a certificate serial"))?;
-    serial[0] = (serial[0] & 0x7f) | 0x40;
-    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
-    let cert = params
-        .self_signed(key)
-        .map_err(crypto_error("create the certificate"))?;
-    Ok(cert.pem())
-}
-
-/// The SubjectPublicKeyInfo of a DER X.509 certificate (RFC 5280 §4.1), read with the `der` crate.
-fn certificate_spki(cert_der: &[u8]) -> der::Result<SubjectPublicKeyInfoRef<'_>> {
-    let mut reader = der::SliceReader::new(cert_der)?;
-    let spki = reader.sequence(|cert| {
-        let spki = cert.sequence(|tbs| {
-            if tbs.peek_tag()?.is_context_specific() {
-                tbs.tlv_bytes()?; // [0] version
-            }
-            for _ in 0..5 {
-                tbs.tlv_bytes()?; // serialNumber, signature, issuer, validity, subject
-            }
-            let spki = tbs.decode()?;
-            while !tbs.is_finished() {
-                tbs.tlv_bytes()?; // unique ids, extensions
-            }
-            Ok(spki)
-        })?;
-        cert.tlv_bytes()?; // signatureAlgorithm
-        cert.tlv_bytes()?; // signatureValue
-        Ok(spki)
-    })?;
-    reader.finish(spki)
-}
-
-fn create_dir(dir: &Path) -> Result<(), KeyError> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(io_error("create directory", dir))
-}
-
-/// Write via a temporary file and rename, so a crash never leaves a half-written key.
-fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
-    let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(".tmp");
-    let tmp = PathBuf::from(tmp_name);
-    match fs::remove_file(&tmp) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => {
-            return Err(io_error("remove stale", &tmp)(e));
-        }
-        _ => {}
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(&tmp).map_err(io_error("create", &tmp))?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(io_error("write", &tmp))?;
-    fs::rename(&tmp, path).map_err(io_error("replace", path))
-}
-
 #[cfg(test)]
-pub(super) mod tests {
-    use super::*;
-
-    const ES256_KEY: &str = include_str!("../../tests/fixtures/es256-key.pem");
-    const ES256_CERT: &str = include_str!("../../tests/fixtures/es256-cert.pem");
-    const RS256_KEY: &str = include_str!("../../tests/fixtures/rs256-key.pem");
-    const RS256_CERT: &str = include_str!("../../tests/fixtures/rs256-cert.pem");
-    const ES256_SEC1_KEY: &str = include_str!("../../tests/fixtures/es256-sec1-key.pem");
-    // Computed independently with openssl; see tests/fixtures/README.md.
-    const ES256_KID: &str = "OTOT:RU5T:BKTN:JTEP:ZJWV:ZGHB:6EJ3:RGNT:JLSW:ZWGA:QNMA:4UFR";
-    const RS256_KID: &str = "NRVP:5ZVY:IPSK:TM5A:G7U7:YKBF:IWTR:MGOI:GME6:6XE2:6YZS:XFVP";
-
-    /// A key directory holding the openssl-made fixture pair for `algorithm`.
-    pub(in super::super) fn fixture_key(algorithm: Algorithm) -> (tempfile::TempDir, SigningKey) {
-        let (key, cert) = match algorithm {
-            Algorithm::Es256 => (ES256_KEY, ES256_CERT),
-            Algorithm::Rs256 => (RS256_KEY, RS256_CERT),
-        };
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(KEY_FILE), key).unwrap();
-        fs::write(dir.path().join(CERT_FILE), cert).unwrap();
-        let (signing_key, created) = SigningKey::load_or_generate(dir.path(), algorithm).unwrap();
-        assert!(!created);
-        (dir, signing_key)
-    }
-
-    /// The DER SubjectPublicKeyInfo of a DER certificate.
-    pub(in super::super) fn certificate_spki_der(cert_der: &[u8]) -> Vec<u8> {
-        der::Encode::to_der(&certificate_spki(cert_der).unwrap()).unwrap()
-    }
-
-    #[test]
-    fn kid_matches_openssl_for_fixtures() {
-        assert_eq!(fixture_key(Algorithm::Es256).1.kid(), ES256_KID);
-        assert_eq!(fixture_key(Algorithm::Rs256).1.kid(), RS256_KID);
-    }
-
-    #[test]
-    fn libtrust_kid_hashes_the_certificate_spki() {
-        let der = der::pem::decode_vec(ES256_CERT.as_bytes()).unwrap().1;
-        let kid = libtrust_kid(&certificate_spki_der(&der));
-        assert_eq!(kid, ES256_KID);
-        assert_eq!(kid.len(), 48 + 11);
-        assert_eq!(kid.split(':').count(), 12);
-    }
-
-    #[test]
-    fn algorithm_names_round_trip() {
-        for (text, alg) in [
-            ("ES256", Algorithm::Es256),
-            ("es256", Algorithm::Es256),
-            ("RS256", Algorithm::Rs256),
-            ("rs256", Algorithm::Rs256),
-        ] {
-            assert_eq!(text.parse::<Algorithm>().unwrap(), alg);
-        }
-        assert_eq!(Algorithm::Es256.to_string(), "ES256");
-        assert_eq!(Algorithm::Rs256.to_string(), "RS256");
-        assert!(matches!(
-            "HS256".parse::<Algorithm>(),
-            Err(KeyError::UnknownAlgorithm(_))
-        ));
-    }
-
-    fn round_trip(algorithm: Algorithm) {
-        let dir = tempfile::tempdir().unwrap();
-        let keys = dir.path().join("nested/keys");
-        let (generated, created) = SigningKey::load_or_generate(&keys, algorithm).unwrap();
-        assert!(created);
-        assert_eq!(generated.algorithm(), algorithm);
-        let (loaded, created) = SigningKey::load_or_generate(&keys, algorithm).unwrap();
-        assert!(!created);
-        assert_eq!(loaded.kid(), generated.kid());
-        assert_eq!(loaded.certificate_der(), generated.certificate_der());
-        assert_eq!(
-            loaded.certificate_pem(),
-            fs::read_to_string(keys.join(CERT_FILE)).unwrap()
-        );
-        let key_pem = fs::read_to_string(keys.join(KEY_FILE)).unwrap();
-        assert!(key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
-        let cn = CERT_COMMON_NAME.as_bytes();
-        assert!(loaded.certificate_der().windows(cn.len()).any(|w| w == cn));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(keys.join(KEY_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let debug = format!("{loaded:?}");
-        assert!(debug.contains(loaded.kid()));
-        let secret_line = key_pem.lines().nth(1).unwrap();
-        assert!(!debug.contains(secret_line) && !debug.contains("PRIVATE"));
-    }
-
-    #[test]
-    fn generate_then_load_es256() {
-        round_trip(Algorithm::Es256);
-    }
-
-    #[test]
-    fn generate_then_load_rs256() {
-        round_trip(Algorithm::Rs256);
-    }
-
-    #[test]
-    fn generate_refuses_to_overwrite_without_force() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = SigningKey::generate(dir.path(), Algorithm::Es256, false).unwrap();
-        match SigningKey::generate(dir.path(), Algorithm::Es256, false) {
-            Err(KeyError::Exists(path)) => assert_eq!(path, dir.path().join(KEY_FILE)),
-            other => panic!("expected Exists, got {other:?}"),
-        }
-        let second = SigningKey::generate(dir.path(), Algorithm::Es256, true).unwrap();
-        assert_ne!(first.kid(), second.kid());
-        let (loaded, _) = SigningKey::load_or_generate(dir.path(), Algorithm::Es256).unwrap();
-        assert_eq!(loaded.kid(), second.kid());
-    }
-
-    #[test]
-    fn algorithm_mismatch_names_the_fix() {
-        let (dir, _) = fixture_key(Algorithm::Es256);
-        let err = SigningKey::load_or_generate(dir.path(), Algorithm::Rs256).unwrap_err();
-        assert!(matches!(
-            err,
-            KeyError::AlgorithmMismatch {
-                found: Algorithm::Es256,
-                wanted: Algorithm::Rs256,
-                ..
-            }
-        ));
-        let message = err.to_string();
-        assert!(
-            message.contains("regauth keys generate --algorithm RS256 --force"),
-            "{message}"
-        );
-        assert!(message.contains(KEY_FILE), "{message}");
-    }
-
-    #[test]
-    fn certificate_of_another_key_is_rejected() {
-        let (dir, _) = fixture_key(Algorithm::Es256);
-        let other = tempfile::tempdir().unwrap();
-        SigningKey::generate(other.path(), Algorithm::Es256, false).unwrap();
-        fs::copy(other.path().join(CERT_FILE), dir.path().join(CERT_FILE)).unwrap();
-        let err = SigningKey::load_or_generate(dir.path(), Algorithm::Es256).unwrap_err();
-        assert!(matches!(err, KeyError::CertificateMismatch { .. }), "{err}");
-    }
-
-    #[test]
-    fn missing_certificate_is_made_from_the_key() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(KEY_FILE), RS256_KEY).unwrap();
-        let (key, created) = SigningKey::load_or_generate(dir.path(), Algorithm::Rs256).unwrap();
-        assert!(created);
-        assert_eq!(key.kid(), RS256_KID);
-        assert_eq!(
-            fs::read_to_string(dir.path().join(CERT_FILE)).unwrap(),
-            key.certificate_pem()
-        );
-    }
-
-    #[test]
-    fn certificate_without_key_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(CERT_FILE), ES256_CERT).unwrap();
-        let err = SigningKey::load_or_generate(dir.path(), Algorithm::Es256).unwrap_err();
-        assert!(matches!(err, KeyError::MissingKey { .. }), "{err}");
-    }
-
-    #[test]
-    fn legacy_ec_key_gets_conversion_hint() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(KEY_FILE), ES256_SEC1_KEY).unwrap();
-        let err = SigningKey::load_or_generate(dir.path(), Algorithm::Es256).unwrap_err();
-        let message = err.to_string();
-        assert!(matches!(err, KeyError::NotPkcs8 { ref label, .. } if label == "EC PRIVATE KEY"));
-        assert!(
-            message.contains("openssl pkcs8 -topk8 -nocrypt"),
-            "{message}"
-        );
-        assert!(!message.contains(ES256_SEC1_KEY.lines().nth(1).unwrap()));
-    }
-
-    #[test]
-    fn openssl_text_output_and_trailing_blank_lines_are_accepted() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(KEY_FILE), format!("{ES256_KEY}\n\n")).unwrap();
-        let cert = format!("Certificate:\n    Data: ...\n{ES256_CERT}\r\n\n");
-        fs::write(dir.path().join(CERT_FILE), cert).unwrap();
-        let (key, _) = SigningKey::load_or_generate(dir.path(), Algorithm::Es256).unwrap();
-        assert_eq!(key.kid(), ES256_KID);
-    }
-
-    #[test]
-    fn garbage_key_file_is_a_pem_error() {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(KEY_FILE), "not a key").unwrap();
-        let err = SigningKey::load_or_generate(dir.path(), Algorithm::Es256).unwrap_err();
-        assert!(matches!(err, KeyError::Invalid { .. }), "{err}");
-    }
-}
+#[path = "keys_tests.rs"]
+pub(super) mod tests;

@@ -2,6 +2,7 @@
 
 pub mod issuer;
 pub mod jws;
+mod keyfiles;
 pub mod keys;
 
 pub use keys::{Algorithm, KeyError, SigningKey};

@@ -1,9 +1,12 @@
 //! Storage: the only module that speaks SQL. Functions are synchronous and take a
 //! `&Connection`; async callers run them on the blocking pool.
 
+pub mod ci_secrets;
 pub mod namespaces;
+pub mod personal_tokens;
 pub mod refresh;
 pub mod tokens;
+pub mod users;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
@@ -12,7 +15,11 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Numbered migrations; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_users.sql"),
+    include_str!("migrations/0003_ci_secrets.sql"),
+];
 
 /// A storage failure. Never carries secrets.
 #[derive(Debug, thiserror::Error)]

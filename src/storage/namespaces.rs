@@ -145,6 +145,25 @@ pub fn list_projects(conn: &Connection) -> Result<Vec<Project>, StorageError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The groups at `path` and above it, outermost first (`acme`, `acme/backend`, …).
+pub fn group_chain(conn: &Connection, path: &str) -> Result<Vec<Group>, StorageError> {
+    let mut prefixes: Vec<&str> = vec![path];
+    prefixes.extend(
+        path.char_indices()
+            .filter(|(_, c)| *c == '/')
+            .map(|(i, _)| &path[..i]),
+    );
+    // A path has a bounded depth; cap the query size for hostile input anyway.
+    prefixes.truncate(32);
+    let placeholders = vec!["?"; prefixes.len()].join(",");
+    let sql = format!(
+        "SELECT {GROUP_COLUMNS} FROM groups WHERE path IN ({placeholders}) ORDER BY length(path)"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(prefixes), group_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

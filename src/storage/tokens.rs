@@ -67,11 +67,22 @@ pub fn insert(
     new: &NewDeployToken<'_>,
     now: OffsetDateTime,
 ) -> Result<DeployToken, StorageError> {
+    let tx = conn.transaction()?;
+    let id = insert_row(&tx, new, now)?;
+    tx.commit()?;
+    by_id(conn, id)?.ok_or(StorageError::Corrupt("deploy_tokens.id"))
+}
+
+/// Insert the row (and its default username) inside the caller's transaction; the id.
+pub(crate) fn insert_row(
+    tx: &Connection,
+    new: &NewDeployToken<'_>,
+    now: OffsetDateTime,
+) -> Result<i64, StorageError> {
     let (project_id, group_id) = match new.holder {
         Holder::Project { id, .. } => (Some(*id), None),
         Holder::Group { id, .. } => (None, Some(*id)),
     };
-    let tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO deploy_tokens (project_id, group_id, name, username, digest, scopes, expires_at, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -93,8 +104,7 @@ pub fn insert(
             params![default_username(id), id],
         )?;
     }
-    tx.commit()?;
-    by_id(conn, id)?.ok_or(StorageError::Corrupt("deploy_tokens.id"))
+    Ok(id)
 }
 
 /// The token with this id.

@@ -2,11 +2,18 @@
 //! create namespaces and tokens and to verify issued JWTs with the published certificate.
 #![allow(dead_code)]
 
+pub mod forward;
+
+use regauth::app::ci_variables::CiSettings;
 use regauth::app::deploy_tokens::CreateDeployToken;
+use regauth::app::forward_auth::ForwardAuth;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::registry_auth::TokenService;
+use regauth::app::sealing::SealingKey;
 use regauth::app::{App, ManualClock};
+use regauth::domain::forward::{Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
+use regauth::domain::proxy::ProxyService;
 use regauth::jwt::issuer::Issuer;
 use regauth::jwt::{Algorithm, SigningKey};
 use regauth::storage::Store;
@@ -19,6 +26,12 @@ use time::macros::datetime;
 pub const START: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
 /// Service name of the registry.
 pub const SERVICE: &str = "container_registry";
+/// A dependency proxy belonging to group `acme`.
+pub const PROXY: &str = "dependency_proxy";
+/// A dependency proxy of no particular group.
+pub const OPEN_PROXY: &str = "hub_mirror";
+/// The `ci_registry` setting of every test server.
+pub const CI_REGISTRY: &str = "registry.test:5050";
 
 /// A running server and direct access to its application.
 pub struct TestServer {
@@ -45,6 +58,21 @@ impl Default for KeyOptions {
     }
 }
 
+/// Forward-auth settings.
+pub struct ForwardOptions {
+    pub routes: Vec<Route>,
+    pub external_authorization: bool,
+}
+
+impl Default for ForwardOptions {
+    fn default() -> Self {
+        ForwardOptions {
+            routes: default_routes(),
+            external_authorization: false,
+        }
+    }
+}
+
 impl TestServer {
     /// ES256 with x5c.
     pub fn start() -> TestServer {
@@ -52,20 +80,46 @@ impl TestServer {
     }
 
     pub fn start_with(keys: KeyOptions) -> TestServer {
+        TestServer::launch(keys, ForwardOptions::default())
+    }
+
+    /// ES256 with x5c, and these forward-auth settings (external authorization also
+    /// applies to the token endpoint).
+    pub fn start_forward(forward: ForwardOptions) -> TestServer {
+        TestServer::launch(KeyOptions::default(), forward)
+    }
+
+    fn launch(keys: KeyOptions, forward: ForwardOptions) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("regauth.db")).unwrap();
         let clock = Arc::new(ManualClock::new(START));
-        let app = App::with_clock(store, clock.clone());
+        let app = App::with_clock(store, clock.clone())
+            .with_sealing_key(SealingKey::in_dir(&dir.path().join("keys")));
         let (key, _) =
             SigningKey::load_or_generate(&dir.path().join("keys"), keys.algorithm).unwrap();
         let issuer = Issuer::new(key, "regauth".into(), 900, keys.x5c);
-        let service = TokenService::new(app.clone(), issuer, SERVICE.into());
+        let service = TokenService::new(app.clone(), issuer, SERVICE.into())
+            .with_dependency_proxies(vec![
+                ProxyService {
+                    service: PROXY.into(),
+                    group: Some("acme".into()),
+                },
+                ProxyService {
+                    service: OPEN_PROXY.into(),
+                    group: None,
+                },
+            ])
+            .with_external_authorization(forward.external_authorization);
+        let forward = ForwardAuth::new(app.clone(), forward.routes, forward.external_authorization);
+        let ci = CiSettings {
+            registry: Some(CI_REGISTRY.into()),
+        };
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = regauth::http::server(listener, service).unwrap();
+                let server = regauth::http::server_with(listener, service, forward, ci).unwrap();
                 tx.send(server.handle()).unwrap();
                 server.await.unwrap();
             })
@@ -156,6 +210,11 @@ impl TestServer {
     /// Verify a JWT's signature with the certificate published at /jwt/certs.pem and
     /// return (header, claims).
     pub fn verify(&self, jwt: &str) -> (jsonwebtoken::Header, Value) {
+        self.verify_for(jwt, SERVICE)
+    }
+
+    /// Like [`TestServer::verify`], for a token whose audience is `audience`.
+    pub fn verify_for(&self, jwt: &str, audience: &str) -> (jsonwebtoken::Header, Value) {
         let pem = self
             .http
             .get(self.url("/jwt/certs.pem"))
@@ -172,7 +231,7 @@ impl TestServer {
         }
         .unwrap();
         let mut validation = jsonwebtoken::Validation::new(header.alg);
-        validation.set_audience(&[SERVICE]);
+        validation.set_audience(&[audience]);
         validation.set_issuer(&["regauth"]);
         // The server's clock is a manual one; expiry is checked against it by the tests.
         validation.validate_exp = false;

@@ -5,6 +5,11 @@
 //! CLI) exactly as a user would type them; every command and its output is echoed to the
 //! test's captured output, so a failing test shows the whole conversation.
 
+// Several test binaries include this module and each uses a different part of it.
+#![allow(dead_code)]
+
+pub mod clients;
+pub mod flows;
 pub mod oci;
 pub mod stack;
 
@@ -18,19 +23,19 @@ use std::time::{Duration, Instant};
 /// What a test prints when it skips because `REGAUTH_E2E` is not `1`.
 pub const SKIP_MESSAGE: &str = "skipped: end-to-end test; run scripts/test (or set REGAUTH_E2E=1)";
 
-/// The programs the end-to-end tests drive, each with the Debian package that ships it.
+/// The programs the registry end-to-end tests drive, each with the package that ships it.
 ///
 /// The docker CLI is the exception: the machine image ships a current one (27 or later,
 /// which logs in by itself when no engine is reachable); Debian's `docker.io` package
 /// brings an older CLI together with the whole engine.
 pub const TOOLS: &[(&str, &str)] = &[
-    ("docker-registry", "docker-registry"),
-    ("skopeo", "skopeo"),
-    ("podman", "podman"),
-    ("buildah", "buildah"),
+    ("docker-registry", "Debian package: docker-registry"),
+    ("skopeo", "Debian package: skopeo"),
+    ("podman", "Debian package: podman"),
+    ("buildah", "Debian package: buildah"),
     (
         "docker",
-        "docker.io (or a docker CLI >= 27 from the machine image)",
+        "Debian package: docker.io (or a docker CLI >= 27 from the machine image)",
     ),
 ];
 
@@ -43,24 +48,33 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
 /// program in [`TOOLS`] must be on `PATH`: a missing one fails the test, naming the
 /// Debian package to install.
 pub fn e2e_enabled() -> bool {
+    e2e_enabled_for(
+        "e2e_registry",
+        TOOLS,
+        "scripts/test does: apt-get install -y docker-registry skopeo podman buildah",
+    )
+}
+
+/// [`e2e_enabled`] for the test binary `suite`, which drives `tools` (program, package);
+/// `install` says how to get them.
+pub fn e2e_enabled_for(suite: &str, tools: &[(&str, &str)], install: &str) -> bool {
     if std::env::var("REGAUTH_E2E").as_deref() != Ok("1") {
         eprintln!("{SKIP_MESSAGE}");
         // libtest hides a passing test's output: say it once where `cargo test` shows it.
         static SAID: Once = Once::new();
         SAID.call_once(|| {
-            let _ = writeln!(std::io::stderr(), "e2e_registry: {SKIP_MESSAGE}");
+            let _ = writeln!(std::io::stderr(), "{suite}: {SKIP_MESSAGE}");
         });
         return false;
     }
-    let missing: Vec<String> = TOOLS
+    let missing: Vec<String> = tools
         .iter()
         .filter(|(program, _)| find_program(program).is_none())
-        .map(|(program, package)| format!("`{program}` (Debian package: {package})"))
+        .map(|(program, package)| format!("`{program}` ({package})"))
         .collect();
     assert!(
         missing.is_empty(),
-        "REGAUTH_E2E=1 but these programs are missing: {}; install them \
-         (scripts/test does: apt-get install -y docker-registry skopeo podman buildah)",
+        "REGAUTH_E2E=1 but these programs are missing: {}; install them ({install})",
         missing.join(", ")
     );
     true

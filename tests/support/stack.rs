@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use super::clients::Clients;
 use super::{Run, read_text, run};
 
 /// How long a server may take to come up.
@@ -45,10 +46,13 @@ impl Default for Signing {
 }
 
 /// A child process that is killed on drop, its log printed if the test is failing.
-struct Process {
-    name: &'static str,
-    child: Child,
-    log: PathBuf,
+pub struct Process {
+    /// What to call it in the log dump.
+    pub name: &'static str,
+    /// The running child.
+    pub child: Child,
+    /// Where its output goes.
+    pub log: PathBuf,
 }
 
 impl Drop for Process {
@@ -99,7 +103,9 @@ pub struct Regauth {
 }
 
 impl Regauth {
-    fn start(dir: &Path, signing: Signing) -> Regauth {
+    /// Starts `regauth serve` on a free port with its data in `dir`; `extra_env` adds
+    /// settings (`REGAUTH_EXTERNAL_AUTHORIZATION`, …).
+    pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, &str)]) -> Regauth {
         let keys_dir = dir.join("keys");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
@@ -113,6 +119,11 @@ impl Regauth {
             ("REGAUTH_SIGNING_ALGORITHM", signing.algorithm.to_owned()),
             ("REGAUTH_X5C", signing.x5c.to_string()),
         ];
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(key, value)| (*key, (*value).to_owned())),
+        );
         let log = dir.join("regauth.log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_regauth"))
             .arg("serve")
@@ -163,10 +174,10 @@ impl Regauth {
         let client = http_client();
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
-            if let Ok(response) = client.get(format!("{}/healthz", self.url())).send() {
-                if response.status() == 200 {
-                    return;
-                }
+            if let Ok(response) = client.get(format!("{}/healthz", self.url())).send()
+                && response.status() == 200
+            {
+                return;
             }
             thread::sleep(Duration::from_millis(50));
         }
@@ -234,31 +245,71 @@ pub struct Registry {
     pub host: String,
 }
 
+/// Which registry to run: the main one or a pull-through proxy, from their shared templates.
+pub struct RegistrySpec<'a> {
+    /// Name for logs and file names (`registry`, `proxy`).
+    pub name: &'static str,
+    /// The template under deploy/registry/.
+    pub template: &'static str,
+    /// The listen address written in the template (replaced by a free port).
+    pub template_addr: &'static str,
+    /// The `auth.token.service` the registry challenges with.
+    pub service: &'static str,
+    /// Further template values to replace (e.g. the proxy's upstream URL).
+    pub replace: Vec<(&'static str, String)>,
+    /// Environment for the registry process (e.g. `REGISTRY_PROXY_USERNAME`).
+    pub env: Vec<(&'static str, &'a str)>,
+}
+
+impl RegistrySpec<'_> {
+    /// The main registry: deploy/registry/config.yml, service `container_registry`.
+    pub fn main() -> RegistrySpec<'static> {
+        RegistrySpec {
+            name: "registry",
+            template: REGISTRY_TEMPLATE,
+            template_addr: "127.0.0.1:5000",
+            service: "container_registry",
+            replace: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+}
+
 impl Registry {
-    fn start(dir: &Path, regauth: &Regauth) -> Registry {
-        let template = std::fs::read_to_string(REGISTRY_TEMPLATE).expect("read registry config");
+    /// Starts a registry from `spec`, trusting `regauth`, retrying if its port was taken.
+    pub fn start(dir: &Path, regauth: &Regauth, spec: &RegistrySpec<'_>) -> Registry {
+        let template = std::fs::read_to_string(spec.template).expect("read registry config");
         let mut last_log = String::new();
         for attempt in 0..3 {
             let host = format!("127.0.0.1:{}", free_port());
-            let config = render_registry_config(&template, &host, regauth, dir);
-            let config_path = dir.join("registry.yml");
+            let storage = dir.join(format!("{}-data", spec.name));
+            let mut replace = vec![
+                (spec.template_addr, host.clone()),
+                ("127.0.0.1:5001", regauth.addr.clone()),
+                ("/var/lib/registry", path_string(&storage)),
+                ("/var/lib/regauth/keys", path_string(&regauth.keys_dir)),
+            ];
+            replace.extend(spec.replace.iter().cloned());
+            let config = render_template(spec.template, &template, &replace);
+            let config_path = dir.join(format!("{}.yml", spec.name));
             std::fs::write(&config_path, config).expect("write registry config");
-            let log = dir.join(format!("registry-{attempt}.log"));
+            let log = dir.join(format!("{}-{attempt}.log", spec.name));
             let log_file = File::create(&log).expect("create registry log");
             let child = Command::new("docker-registry")
                 .arg("serve")
                 .arg(&config_path)
+                .envs(spec.env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log_file.try_clone().expect("share registry log"))
                 .stderr(log_file)
                 .spawn()
                 .expect("start docker-registry");
             let mut process = Process {
-                name: "docker-registry",
+                name: spec.name,
                 child,
                 log,
             };
-            if wait_registry(&mut process, &host, &regauth.url()) {
+            if wait_registry(&mut process, &host, &regauth.url(), spec.service) {
                 return Registry { process, host };
             }
             last_log = read_text(&process.log);
@@ -266,7 +317,16 @@ impl Registry {
                 break;
             }
         }
-        panic!("docker-registry did not start; log:\n{last_log}");
+        panic!(
+            "docker-registry ({}) did not start; log:\n{last_log}",
+            spec.name
+        );
+    }
+
+    /// Stops the registry (its log stays readable).
+    pub fn stop(&mut self) {
+        let _ = self.process.child.kill();
+        let _ = self.process.child.wait();
     }
 
     /// Everything the registry has logged so far.
@@ -275,30 +335,23 @@ impl Registry {
     }
 }
 
-/// Fills the shared template for this test: only ports and paths change.
-fn render_registry_config(template: &str, host: &str, regauth: &Regauth, dir: &Path) -> String {
-    let storage = dir.join("registry-data");
-    let replacements = [
-        ("127.0.0.1:5000", host.to_owned()),
-        ("127.0.0.1:5001", regauth.addr.clone()),
-        ("/var/lib/registry", path_string(&storage)),
-        ("/var/lib/regauth/keys", path_string(&regauth.keys_dir)),
-    ];
+/// Fills a shared template for this test: only ports, paths and URLs change.
+fn render_template(name: &str, template: &str, replace: &[(&str, String)]) -> String {
     let mut config = template.to_owned();
-    for (from, to) in replacements {
+    for (from, to) in replace {
         assert!(
             config.contains(from),
-            "{REGISTRY_TEMPLATE} no longer mentions {from}: update the e2e templating"
+            "{name} no longer mentions {from}: update the e2e templating"
         );
-        config = config.replace(from, &to);
+        config = config.replace(from, to);
     }
     config
 }
 
 /// Waits until the registry answers `/v2/` with a token challenge naming our realm.
-fn wait_registry(process: &mut Process, host: &str, realm_base: &str) -> bool {
+fn wait_registry(process: &mut Process, host: &str, realm_base: &str, service: &str) -> bool {
     let client = http_client();
-    let expected = format!("Bearer realm=\"{realm_base}/jwt/auth\",service=\"container_registry\"");
+    let expected = format!("Bearer realm=\"{realm_base}/jwt/auth\",service=\"{service}\"");
     let started = Instant::now();
     while started.elapsed() < START_TIMEOUT {
         if let Ok(Some(_)) = process.child.try_wait() {
@@ -318,102 +371,6 @@ fn wait_registry(process: &mut Process, host: &str, realm_base: &str) -> bool {
         thread::sleep(Duration::from_millis(50));
     }
     false
-}
-
-/// Per-test client state: every client gets its own HOME, TMPDIR, XDG dirs and storage,
-/// so nothing leaks between tests or into the machine's `/run/containers/0/auth.json`.
-pub struct Clients {
-    root: PathBuf,
-}
-
-impl Clients {
-    fn new(root: PathBuf) -> Clients {
-        for sub in [
-            "home",
-            "tmp",
-            "xdg-runtime",
-            "xdg-config",
-            "storage",
-            "runroot",
-        ] {
-            std::fs::create_dir_all(root.join(sub)).expect("create client dirs");
-        }
-        let clients = Clients { root };
-        // podman and buildah refuse a REGISTRY_AUTH_FILE that does not exist.
-        std::fs::write(clients.authfile(), r#"{"auths":{}}"#).expect("write empty auth file");
-        clients
-    }
-
-    /// The default auth file of this test's clients (`REGISTRY_AUTH_FILE`), empty at first.
-    pub fn authfile(&self) -> PathBuf {
-        self.root.join("auth.json")
-    }
-
-    /// A fresh directory for a client to write into.
-    pub fn dir(&self, name: &str) -> PathBuf {
-        let dir = self.root.join(name);
-        std::fs::create_dir_all(&dir).expect("create client dir");
-        dir
-    }
-
-    /// A command for `program` with the isolated environment.
-    pub fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(program);
-        command
-            .env("HOME", self.root.join("home"))
-            .env("TMPDIR", self.root.join("tmp"))
-            .env("XDG_RUNTIME_DIR", self.root.join("xdg-runtime"))
-            .env("XDG_CONFIG_HOME", self.root.join("xdg-config"))
-            .env("REGISTRY_AUTH_FILE", self.authfile())
-            .env_remove("DOCKER_CONFIG")
-            .env_remove("DOCKER_HOST")
-            .env_remove("CONTAINERS_CONF");
-        command
-    }
-
-    /// Runs skopeo with `args`.
-    pub fn skopeo(&self, args: &[&str]) -> Run {
-        run(self.command("skopeo").args(args), None)
-    }
-
-    /// Runs podman (rootful, vfs storage and run state inside this test's directory).
-    pub fn podman(&self, args: &[&str]) -> Run {
-        let mut command = self.command("podman");
-        command.args(self.storage_flags()).args([
-            "--tmpdir",
-            &path_string(&self.root.join("tmp")),
-            "--events-backend",
-            "file",
-            "--cgroup-manager",
-            "cgroupfs",
-        ]);
-        run(command.args(args), None)
-    }
-
-    /// Runs buildah with the same private storage as podman.
-    pub fn buildah(&self, args: &[&str]) -> Run {
-        let mut command = self.command("buildah");
-        command.args(self.storage_flags());
-        run(command.args(args), None)
-    }
-
-    /// Runs the docker CLI with `--config CONFIG_DIR`, feeding `stdin` if given.
-    pub fn docker(&self, config_dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut command = self.command("docker");
-        command.arg("--config").arg(config_dir).args(args);
-        run(&mut command, stdin)
-    }
-
-    fn storage_flags(&self) -> Vec<String> {
-        vec![
-            "--root".to_owned(),
-            path_string(&self.root.join("storage")),
-            "--runroot".to_owned(),
-            path_string(&self.root.join("runroot")),
-            "--storage-driver".to_owned(),
-            "vfs".to_owned(),
-        ]
-    }
 }
 
 /// A regauth + registry pair with its own temporary directory and client state.
@@ -437,12 +394,17 @@ impl Stack {
 
     /// Starts regauth with the given signing settings and a registry that trusts it.
     pub fn start_with(signing: Signing) -> Stack {
+        Stack::start_configured(signing, &[])
+    }
+
+    /// Starts regauth with extra `REGAUTH_*` settings and a registry that trusts it.
+    pub fn start_configured(signing: Signing, regauth_env: &[(&'static str, &str)]) -> Stack {
         let dir = tempfile::Builder::new()
             .prefix("regauth-e2e-")
             .tempdir()
             .expect("create temp dir");
-        let regauth = Regauth::start(dir.path(), signing);
-        let registry = Registry::start(dir.path(), &regauth);
+        let regauth = Regauth::start(dir.path(), signing, regauth_env);
+        let registry = Registry::start(dir.path(), &regauth, &RegistrySpec::main());
         let clients = Clients::new(dir.path().join("clients"));
         Stack {
             regauth,
@@ -495,7 +457,7 @@ pub fn http_client() -> reqwest::blocking::Client {
 }
 
 /// A loopback port that was free a moment ago.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
@@ -515,6 +477,7 @@ fn first_stdout_line(stdout: impl std::io::Read + Send + 'static) -> Option<Stri
     receiver.recv_timeout(START_TIMEOUT).ok().flatten()
 }
 
-fn path_string(path: &Path) -> String {
+/// A temporary path as text (they are UTF-8).
+pub fn path_string(path: &Path) -> String {
     path.to_str().expect("temp paths are UTF-8").to_owned()
 }

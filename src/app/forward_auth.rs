@@ -1,0 +1,134 @@
+//! The forward-auth use case: read the proxied request, find its project, authenticate the
+//! caller the same way the token endpoint does, and let the domain decide.
+
+use super::App;
+use super::registry_auth::{AuthError, Credentials, authenticate};
+use crate::domain::authz::Refusal;
+use crate::domain::forward::{Allowed, ProjectKey, Route, Target, decide, targets};
+use crate::domain::namespace::ProjectFacts;
+use crate::storage::{Conn, StorageError, namespaces};
+use std::sync::Arc;
+
+/// What the proxy told us about the request it holds.
+pub struct ForwardRequest {
+    /// The original method (`X-Original-Method` / `X-Forwarded-Method`).
+    pub method: String,
+    /// The original URI, path and query (`X-Original-URI` / `X-Forwarded-Uri`).
+    pub uri: String,
+    /// The request's Basic credentials, if any.
+    pub credentials: Credentials,
+}
+
+/// A request that may pass, and what it was judged as.
+#[derive(Debug)]
+pub struct ForwardGrant {
+    /// The decision.
+    pub allowed: Allowed,
+    /// The project's full path.
+    pub project: String,
+}
+
+/// Why a request may not pass, or could not be judged.
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    /// The original URI is unusable: 400 (a proxy misconfiguration, not a client's fault).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Missing or bad credentials: 401, so that git and pip ask for them.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Good credentials (or none) that may not do this: 403, saying why.
+    #[error("{0}")]
+    Denied(String),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<Refusal> for ForwardError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Unauthorized(m) => ForwardError::Unauthorized(m),
+            Refusal::Denied(m) => ForwardError::Denied(m),
+        }
+    }
+}
+
+/// Message for a URI that no route reads as a project.
+pub const NO_ROUTE: &str = "this URI names no project on any forward-auth route";
+
+/// Answers forward-auth requests for the configured routes.
+#[derive(Clone)]
+pub struct ForwardAuth {
+    app: App,
+    routes: Arc<Vec<Route>>,
+    external_authorization: bool,
+}
+
+impl ForwardAuth {
+    /// Guard `routes`; with `external_authorization`, deploy tokens are refused on all of them.
+    pub fn new(app: App, routes: Vec<Route>, external_authorization: bool) -> ForwardAuth {
+        ForwardAuth {
+            app,
+            routes: Arc::new(routes),
+            external_authorization,
+        }
+    }
+
+    /// Decide whether the proxied request may pass.
+    pub fn check(&self, req: &ForwardRequest) -> Result<ForwardGrant, ForwardError> {
+        let readings = targets(&self.routes, &req.method, &req.uri)
+            .map_err(|e| ForwardError::BadRequest(e.to_string()))?;
+        let Some(first) = readings.first() else {
+            return Err(ForwardError::Denied(NO_ROUTE.into()));
+        };
+        let now = self.app.now();
+        let conn = self.app.conn()?;
+        let subject = authenticate(&conn, &req.credentials, "").map_err(|e| match e {
+            AuthError::Storage(e) => ForwardError::Storage(e),
+            other => ForwardError::Unauthorized(unauthorized_message(&other)),
+        })?;
+        let (target, project) = match resolve(&conn, &readings)? {
+            Some((target, facts)) => (target, Some(facts)),
+            None => (first, None),
+        };
+        let credential = subject.credential();
+        let allowed = decide(
+            target.operation,
+            credential,
+            project.as_ref(),
+            &target.project,
+            self.external_authorization,
+            now,
+        )?;
+        Ok(ForwardGrant {
+            allowed,
+            project: project.map(|p| p.path).unwrap_or_default(),
+        })
+    }
+}
+
+/// `authenticate` only refuses with a fixed 401 message; keep it.
+fn unauthorized_message(e: &AuthError) -> &'static str {
+    match e {
+        AuthError::Unauthorized(m) => m,
+        _ => crate::domain::authz::BAD_CREDENTIALS,
+    }
+}
+
+/// The first reading that names an existing project.
+fn resolve<'t>(
+    conn: &Conn,
+    readings: &'t [Target],
+) -> Result<Option<(&'t Target, ProjectFacts)>, StorageError> {
+    for target in readings {
+        let project = match &target.project {
+            ProjectKey::Path(path) => namespaces::project_by_path(conn, path)?,
+            ProjectKey::Id(id) => namespaces::project_by_id(conn, *id)?,
+        };
+        if let Some(p) = project {
+            return Ok(Some((target, p.facts())));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,183 @@
+//! Creating users, their personal access tokens and their memberships; authenticating a
+//! personal access token. The CLI and the HTTP API both call these.
+
+use super::namespaces::{HolderRef, resolve_holder};
+use super::{App, AppError, expiry_field};
+use crate::domain::role::{AccessLevel, MemberOf};
+use crate::domain::token::{Holder, PlainToken, constant_time_eq, validate_name};
+use crate::domain::user::{
+    PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, validate_username,
+};
+use crate::storage::personal_tokens::{self as pats, NewPersonalToken};
+use crate::storage::{StorageError, users as db};
+use rusqlite::Connection;
+
+/// Name and scope of the token every new user gets.
+const FIRST_TOKEN_NAME: &str = "initial";
+
+/// A freshly created personal access token with its secret, which exists only in this value.
+pub struct CreatedPersonalToken {
+    /// The stored token.
+    pub token: PersonalAccessToken,
+    /// The secret, to show once.
+    pub secret: PlainToken,
+}
+
+/// A freshly created user and their first personal access token (scope `api`).
+pub struct CreatedUser {
+    /// The stored user.
+    pub user: User,
+    /// The first token, secret included.
+    pub first_token: CreatedPersonalToken,
+}
+
+/// What a caller supplies to create a personal access token.
+pub struct CreatePersonalToken<'a> {
+    /// Token name.
+    pub name: &'a str,
+    /// Scope words (`api`, `read_api`, `read_registry`, `write_registry`).
+    pub scopes: Vec<&'a str>,
+    /// Expiry as `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+    pub expires_at: Option<&'a str>,
+}
+
+/// A role given to a user.
+pub struct MemberAdded {
+    /// The user.
+    pub user: User,
+    /// Where.
+    pub of: MemberOf,
+    /// The role.
+    pub level: AccessLevel,
+    /// Whether an earlier role there was replaced.
+    pub replaced: bool,
+}
+
+impl App {
+    /// Create a user and their first personal access token (scope `api`, no expiry), in one
+    /// transaction.
+    pub fn create_user(&self, username: &str, is_admin: bool) -> Result<CreatedUser, AppError> {
+        validate_username(username).map_err(|e| AppError::invalid("username", e))?;
+        let now = self.now();
+        let mut conn = self.conn()?;
+        let tx = conn.transaction().map_err(StorageError::from)?;
+        if db::by_username(&tx, username)?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "user {username} already exists"
+            )));
+        }
+        let user = db::insert(&tx, username, is_admin, now)?;
+        let scopes = PatScopes::parse(["api"]).map_err(|e| AppError::invalid("scopes", e))?;
+        let first_token = insert_token(&tx, user.id, FIRST_TOKEN_NAME, &scopes, None, now)?;
+        tx.commit().map_err(StorageError::from)?;
+        Ok(CreatedUser { user, first_token })
+    }
+
+    /// Create another personal access token for `username`.
+    pub fn create_personal_token(
+        &self,
+        username: &str,
+        req: &CreatePersonalToken<'_>,
+    ) -> Result<CreatedPersonalToken, AppError> {
+        validate_name(req.name).map_err(|e| AppError::invalid("name", e))?;
+        let scopes = PatScopes::parse(req.scopes.iter().copied())
+            .map_err(|e| AppError::invalid("scopes", e))?;
+        let now = self.now();
+        let expires_at = expiry_field(req.expires_at, now)?;
+        let conn = self.conn()?;
+        let user = require_user(&conn, username)?;
+        insert_token(&conn, user.id, req.name, &scopes, expires_at, now)
+    }
+
+    /// Revoke a personal access token: it stops working at once, its refresh tokens too.
+    pub fn revoke_personal_token(&self, id: i64) -> Result<PersonalAccessToken, AppError> {
+        pats::revoke(&*self.conn()?, id, self.now())?
+            .ok_or_else(|| AppError::NotFound(format!("personal access token {id} not found")))
+    }
+
+    /// Give `username` the role `level` on a group or project (replacing an earlier role).
+    pub fn add_member(
+        &self,
+        target: HolderRef<'_>,
+        username: &str,
+        level: AccessLevel,
+    ) -> Result<MemberAdded, AppError> {
+        let conn = self.conn()?;
+        let user = require_user(&conn, username)?;
+        let of = match resolve_holder(&conn, target)? {
+            Holder::Group { id, path } => MemberOf::Group { id, path },
+            Holder::Project { id, path } => MemberOf::Project { id, path },
+        };
+        let replaced = db::set_membership(&conn, user.id, &of, level, self.now())?;
+        Ok(MemberAdded {
+            user,
+            of,
+            level,
+            replaced,
+        })
+    }
+}
+
+fn insert_token(
+    conn: &Connection,
+    user_id: i64,
+    name: &str,
+    scopes: &PatScopes,
+    expires_at: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+) -> Result<CreatedPersonalToken, AppError> {
+    let secret = PlainToken::generate(PERSONAL_TOKEN_PREFIX);
+    let new = NewPersonalToken {
+        user_id,
+        name,
+        digest: &secret.digest(),
+        scopes,
+        expires_at,
+    };
+    let token = pats::insert(conn, &new, now)?;
+    Ok(CreatedPersonalToken { token, secret })
+}
+
+fn require_user(conn: &Connection, username: &str) -> Result<User, AppError> {
+    db::by_username(conn, username)?
+        .ok_or_else(|| AppError::NotFound(format!("user {username} not found")))
+}
+
+/// Whether a secret is shaped like a personal access token (the token endpoint routes on it).
+pub fn is_personal_token(secret: &PlainToken) -> bool {
+    secret.expose().starts_with(PERSONAL_TOKEN_PREFIX)
+}
+
+/// The user behind a personal access token, with their memberships, if the secret is known
+/// and (when given) `username` is its user's name. Whether the token is still active is for
+/// the caller (authorization) to decide, so every refusal can look the same.
+pub fn user_credential(
+    conn: &Connection,
+    secret: &PlainToken,
+    username: Option<&str>,
+) -> Result<Option<UserCredential>, StorageError> {
+    match pats::by_digest(conn, &secret.digest())? {
+        Some(token) => credential_for(conn, token, username),
+        None => Ok(None),
+    }
+}
+
+/// The user credential behind an already found token (for refresh tokens).
+pub fn credential_for(
+    conn: &Connection,
+    token: PersonalAccessToken,
+    username: Option<&str>,
+) -> Result<Option<UserCredential>, StorageError> {
+    let Some(user) = db::by_id(conn, token.user_id)? else {
+        return Ok(None);
+    };
+    if username.is_some_and(|name| !constant_time_eq(&user.username, name)) {
+        return Ok(None);
+    }
+    let memberships = db::memberships(conn, user.id)?;
+    Ok(Some(UserCredential {
+        user,
+        token,
+        memberships,
+    }))
+}

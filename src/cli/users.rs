@@ -1,0 +1,166 @@
+//! `regauth user …` and `regauth member …`: thin calls into [`crate::app::users`]. A new
+//! secret is printed once, to its creator, and never again.
+
+use super::{CliResult, HolderArgs, print_json};
+use crate::app::App;
+use crate::app::deploy_tokens::rfc3339;
+use crate::app::users::{CreatePersonalToken, CreatedPersonalToken};
+use crate::domain::role::{AccessLevel, MemberOf};
+use crate::domain::user::User;
+use clap::Subcommand;
+use serde_json::json;
+
+/// `regauth user …`
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user; their first personal access token (scope api) is printed once.
+    Create {
+        /// Username.
+        name: String,
+        /// Make the user an administrator (every role everywhere, registry catalog).
+        #[arg(long)]
+        admin: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage a user's personal access tokens.
+    #[command(subcommand)]
+    Token(UserTokenCommand),
+}
+
+/// `regauth user token …`
+#[derive(Subcommand, Debug)]
+pub enum UserTokenCommand {
+    /// Create a personal access token for a user; its secret is printed once.
+    Create {
+        /// Username.
+        name: String,
+        /// Comma-separated scopes: api, read_api, read_registry, write_registry.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        /// Token name.
+        #[arg(long = "name", default_value = "cli")]
+        token_name: String,
+        /// Expiry: YYYY-MM-DD (midnight UTC) or RFC 3339.
+        #[arg(long)]
+        expires_at: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a personal access token by id (it and its refresh tokens stop working at once).
+    Revoke {
+        /// Token id.
+        id: i64,
+    },
+}
+
+/// `regauth member …`
+#[derive(Subcommand, Debug)]
+pub enum MemberCommand {
+    /// Give a user a role on a group (and everything below it) or a project.
+    Add {
+        #[command(flatten)]
+        holder: HolderArgs,
+        /// Username.
+        user: String,
+        /// guest, reporter, developer, maintainer, owner (or 10, 20, 30, 40, 50).
+        role: AccessLevel,
+    },
+}
+
+/// Run `regauth user …`.
+pub fn user(app: &App, cmd: UserCommand) -> CliResult {
+    match cmd {
+        UserCommand::Create { name, admin, json } => {
+            let created = app.create_user(&name, admin)?;
+            if json {
+                let mut value = user_json(&created.user);
+                value["token"] = token_json(app, &created.first_token);
+                print_json(&value);
+            } else {
+                let kind = if admin { "administrator" } else { "user" };
+                println!(
+                    "created {kind} {} (id {})",
+                    created.user.username, created.user.id
+                );
+                print_secret(&created.first_token);
+            }
+        }
+        UserCommand::Token(UserTokenCommand::Create {
+            name,
+            scopes,
+            token_name,
+            expires_at,
+            json,
+        }) => {
+            let created = app.create_personal_token(
+                &name,
+                &CreatePersonalToken {
+                    name: &token_name,
+                    scopes: scopes.iter().map(String::as_str).collect(),
+                    expires_at: expires_at.as_deref(),
+                },
+            )?;
+            if json {
+                print_json(&token_json(app, &created));
+            } else {
+                println!(
+                    "created personal access token {} {:?} for {name}",
+                    created.token.id, created.token.name
+                );
+                print_secret(&created);
+            }
+        }
+        UserCommand::Token(UserTokenCommand::Revoke { id }) => {
+            let t = app.revoke_personal_token(id)?;
+            println!("revoked personal access token {} ({:?})", t.id, t.name);
+        }
+    }
+    Ok(())
+}
+
+/// Run `regauth member …`.
+pub fn member(app: &App, cmd: MemberCommand) -> CliResult {
+    let MemberCommand::Add { holder, user, role } = cmd;
+    let added = app.add_member(holder.holder(), &user, role)?;
+    let (kind, path) = match &added.of {
+        MemberOf::Group { path, .. } => ("group", path),
+        MemberOf::Project { path, .. } => ("project", path),
+    };
+    let verb = if added.replaced { "is now" } else { "added as" };
+    println!(
+        "{} {verb} {} of {kind} {path}",
+        added.user.username, added.level
+    );
+    Ok(())
+}
+
+fn user_json(user: &User) -> serde_json::Value {
+    json!({
+        "id": user.id,
+        "username": user.username,
+        "is_admin": user.is_admin,
+        "created_at": rfc3339(user.created_at),
+    })
+}
+
+fn token_json(app: &App, created: &CreatedPersonalToken) -> serde_json::Value {
+    let t = &created.token;
+    json!({
+        "id": t.id,
+        "name": t.name,
+        "scopes": t.scopes.names(),
+        "expires_at": t.expires_at.map(rfc3339),
+        "revoked": t.revoked,
+        "active": t.is_active(app.now()),
+        "token": created.secret.expose(),
+    })
+}
+
+fn print_secret(created: &CreatedPersonalToken) {
+    println!("scopes: {}", created.token.scopes.to_stored());
+    println!("token:  {}", created.secret.expose());
+    println!("The token is shown only this once; store it now.");
+}

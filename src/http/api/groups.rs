@@ -1,0 +1,96 @@
+//! `GET /api/v4/groups/:id` and `POST /api/v4/groups`, in GitLab's group shape.
+
+use super::auth::{base_url, with_caller};
+use super::error::GitLabError;
+use super::params::Params;
+use crate::app::access::Need;
+use crate::app::deploy_tokens::rfc3339;
+use crate::app::guarded::NamespaceFields;
+use crate::app::registry_auth::TokenService;
+use crate::domain::namespace::{Group, Visibility};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+/// `GET /groups/:id` (numeric id or URL-encoded full path).
+pub async fn show(
+    req: HttpRequest,
+    path: web::Path<String>,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, GitLabError> {
+    let key = path.into_inner();
+    let chain = with_caller(&req, &service, Need::Read, move |app, caller| {
+        Ok(app.group_access(caller, &key)?.chain)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(group_json(&chain, &base_url(&req))))
+}
+
+/// `POST /groups` with `name`, `path`, optional `parent_id` and `visibility`. Top-level
+/// groups may be created by any user; subgroups need Maintainer+ on the parent. The creator
+/// becomes the group's owner.
+pub async fn create(
+    req: HttpRequest,
+    payload: web::Payload,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, GitLabError> {
+    let params = Params::with_body(&req, payload).await;
+    let chain = with_caller(&req, &service, Need::Write, move |app, caller| {
+        let params = params?;
+        let name = params.required_text("name")?;
+        let path = params.required_text("path")?;
+        let visibility = visibility(&params)?;
+        let creator = match params.id_or_path("parent_id")? {
+            Some(parent) => app.group_access(caller, &parent)?.subgroup_creator()?,
+            None => caller.top_level_group_creator(),
+        };
+        let fields = NamespaceFields {
+            path,
+            name,
+            visibility,
+        };
+        let chain = app.create_group_as(&creator, &fields)?;
+        let path = chain.last().map(|g| g.path.as_str()).unwrap_or_default();
+        tracing::info!(user = %caller.user().username, group = path, "group created");
+        Ok(chain)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(group_json(&chain, &base_url(&req))))
+}
+
+/// The `visibility` parameter, `private` when absent.
+pub fn visibility(params: &Params) -> Result<Visibility, GitLabError> {
+    match params.text("visibility")? {
+        Some(word) => word
+            .parse()
+            .map_err(|e| GitLabError::invalid("visibility", e)),
+        None => Ok(Visibility::Private),
+    }
+}
+
+/// `Acme / Backend`: the display names of a group chain.
+pub fn full_name(chain: &[Group]) -> String {
+    chain
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// GitLab's group entity for the last group of `chain` (its ancestors come first).
+pub fn group_json(chain: &[Group], base: &str) -> Value {
+    let Some(group) = chain.last() else {
+        return Value::Null;
+    };
+    json!({
+        "id": group.id,
+        "name": group.name,
+        "path": group.path.rsplit('/').next().unwrap_or(&group.path),
+        "full_path": group.path,
+        "full_name": full_name(chain),
+        "parent_id": group.parent_id,
+        "visibility": group.visibility.as_str(),
+        "description": "",
+        "web_url": format!("{base}/groups/{}", group.path),
+        "created_at": rfc3339(group.created_at),
+    })
+}

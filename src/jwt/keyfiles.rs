@@ -1,0 +1,152 @@
+//! Key-file plumbing: PEM decoding, the self-signed certificate, and writes that never leave
+//! a half-written key behind.
+
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use ring::rand::{SecureRandom, SystemRandom};
+use rsa::pkcs8::SubjectPublicKeyInfoRef;
+use rsa::pkcs8::der::{self, Reader as _};
+
+use super::keys::KeyError;
+
+pub(super) const CERT_COMMON_NAME: &str = "regauth token signing";
+const CERT_VALIDITY: time::Duration = time::Duration::days(3650);
+
+pub(super) fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> KeyError {
+    let path = path.to_owned();
+    move |source| KeyError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+pub(super) fn crypto_error<E: fmt::Display>(action: &'static str) -> impl FnOnce(E) -> KeyError {
+    move |e| KeyError::Crypto {
+        action,
+        reason: e.to_string(),
+    }
+}
+
+pub(super) fn invalid(path: &Path, reason: String) -> KeyError {
+    KeyError::Invalid {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+pub(super) fn read_text(path: &Path) -> Result<String, KeyError> {
+    fs::read_to_string(path).map_err(io_error("read", path))
+}
+
+/// Decode a PEM file holding exactly one block, insisting on `label`.
+pub(super) fn decode_pem(text: &[u8], label: &str, path: &Path) -> Result<Vec<u8>, KeyError> {
+    let pem_error =
+        |e: der::pem::Error| invalid(path, format!("is not a single-block PEM file: {e}"));
+    // The RFC 7468 decoder rejects blank lines after the block, which editors like to leave.
+    let text = text.trim_ascii_end();
+    // The label is checked first so that legacy keys (which may carry PEM headers) get the hint.
+    let found = der::pem::decode_label(text).map_err(pem_error)?;
+    if found != label {
+        return Err(match label {
+            "PRIVATE KEY" => KeyError::NotPkcs8 {
+                path: path.to_owned(),
+                label: found.to_owned(),
+            },
+            _ => invalid(
+                path,
+                format!("holds a \"{found}\" PEM block, not \"{label}\""),
+            ),
+        });
+    }
+    der::pem::decode_vec(text)
+        .map(|(_, der)| der)
+        .map_err(pem_error)
+}
+
+/// A self-signed certificate for `key`, as PEM.
+pub(super) fn make_certificate(key: &rcgen::KeyPair) -> Result<String, KeyError> {
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, CERT_COMMON_NAME);
+    let now = time::OffsetDateTime::now_utc();
+    // Back-dated an hour so a registry whose clock lags slightly still accepts it.
+    params.not_before = now - time::Duration::hours(1);
+    params.not_after = now + CERT_VALIDITY;
+    // Random rather than rcgen's key-derived default: a re-made certificate must not reuse a serial.
+    let mut serial = [0u8; 16];
+    SystemRandom::new()
+        .fill(&mut serial)
+        .map_err(crypto_error("draw a certificate serial"))?;
+    serial[0] = (serial[0] & 0x7f) | 0x40;
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
+    let cert = params
+        .self_signed(key)
+        .map_err(crypto_error("create the certificate"))?;
+    Ok(cert.pem())
+}
+
+/// The SubjectPublicKeyInfo of a DER X.509 certificate (RFC 5280 §4.1), read with the `der` crate.
+pub(super) fn certificate_spki(cert_der: &[u8]) -> der::Result<SubjectPublicKeyInfoRef<'_>> {
+    let mut reader = der::SliceReader::new(cert_der)?;
+    let spki = reader.sequence(|cert| {
+        let spki = cert.sequence(|tbs| {
+            if tbs.peek_tag()?.is_context_specific() {
+                tbs.tlv_bytes()?; // [0] version
+            }
+            for _ in 0..5 {
+                tbs.tlv_bytes()?; // serialNumber, signature, issuer, validity, subject
+            }
+            let spki = tbs.decode()?;
+            while !tbs.is_finished() {
+                tbs.tlv_bytes()?; // unique ids, extensions
+            }
+            Ok(spki)
+        })?;
+        cert.tlv_bytes()?; // signatureAlgorithm
+        cert.tlv_bytes()?; // signatureValue
+        Ok(spki)
+    })?;
+    reader.finish(spki)
+}
+
+/// The key directory is world-readable (0755) so a registry running as another user can read
+/// the certificate; the private key itself is written 0600.
+pub(super) fn create_dir(dir: &Path) -> Result<(), KeyError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    builder
+        .create(dir)
+        .map_err(io_error("create directory", dir))
+}
+
+/// Write via a temporary file and rename, so a crash never leaves a half-written key.
+pub(super) fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => {
+            return Err(io_error("remove stale", &tmp)(e));
+        }
+        _ => {}
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(&tmp).map_err(io_error("create", &tmp))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(io_error("write", &tmp))?;
+    fs::rename(&tmp, path).map_err(io_error("replace", path))
+}

@@ -1,0 +1,294 @@
+//! The `regauth` binary as an operator uses it: exact command shapes, JSON output, errors on
+//! stderr with a non-zero exit, configuration errors naming the key.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn regauth(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regauth"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("REGAUTH_LISTEN")
+        .env("REGAUTH_DATABASE", dir.join("db/regauth.db"))
+        .env("REGAUTH_KEYS_DIR", dir.join("keys"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = regauth(dir, args, &[]);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = regauth(dir, args, env);
+    assert!(!out.status.success(), "{args:?} should fail");
+    assert!(out.stdout.is_empty(), "errors go to stderr only");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn groups_projects_and_tokens_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["group", "create", "acme"]);
+    ok(d, &["group", "create", "acme/backend"]);
+    let project: Value = serde_json::from_str(&ok(
+        d,
+        &[
+            "project",
+            "create",
+            "acme/backend/api",
+            "--visibility",
+            "public",
+            "--registry",
+            "private",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(project["path_with_namespace"], "acme/backend/api");
+    assert_eq!(project["container_registry_access_level"], "private");
+
+    let created: Value = serde_json::from_str(&ok(
+        d,
+        &[
+            "token",
+            "create",
+            "--project",
+            "acme/backend/api",
+            "--name",
+            "ci",
+            "--scopes",
+            "read_registry,write_registry",
+            "--expires-at",
+            "2099-06-30",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(created["id"], 1);
+    assert_eq!(created["username"], "gitlab+deploy-token-1");
+    assert_eq!(created["expires_at"], "2099-06-30T00:00:00Z");
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["read_registry", "write_registry"])
+    );
+    assert_eq!(created["revoked"], false);
+    assert_eq!(created["expired"], false);
+    let secret = created["token"].as_str().unwrap();
+    assert!(secret.starts_with("gldt-") && secret.len() >= 25);
+
+    let group_token = ok(
+        d,
+        &[
+            "token",
+            "create",
+            "--group",
+            "acme",
+            "--name",
+            "g",
+            "--scopes",
+            "read_registry",
+            "--username",
+            "ci-bot",
+        ],
+    );
+    assert!(group_token.contains("username: ci-bot"));
+    assert!(group_token.contains("token:    gldt-"));
+
+    let listed: Value = serde_json::from_str(&ok(
+        d,
+        &["token", "list", "--project", "acme/backend/api", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(
+        listed[0].get("token").is_none(),
+        "the secret is never shown again"
+    );
+    let db = std::fs::read(d.join("db/regauth.db")).unwrap();
+    let wal = std::fs::read(d.join("db/regauth.db-wal")).unwrap_or_default();
+    let needle = secret.as_bytes();
+    for bytes in [&db, &wal] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "secret stored in clear"
+        );
+    }
+
+    assert!(ok(d, &["token", "revoke", "1"]).contains("revoked deploy token 1"));
+    let active: Value = serde_json::from_str(&ok(
+        d,
+        &[
+            "token",
+            "list",
+            "--project",
+            "acme/backend/api",
+            "--active",
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(active, serde_json::json!([]));
+    let all: Value = serde_json::from_str(&ok(
+        d,
+        &["token", "list", "--project", "acme/backend/api", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(all[0]["revoked"], true);
+    let text = ok(d, &["token", "list", "--group", "acme"]);
+    assert!(text.contains("ci-bot") && text.contains("active"), "{text}");
+}
+
+#[test]
+fn bad_input_fails_on_stderr_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["group", "create", "acme"]);
+    ok(d, &["project", "create", "acme/app"]);
+    let cases: &[(&[&str], &str)] = &[
+        (&["group", "create", "Acme"], "invalid path"),
+        (&["group", "create", "acme"], "already taken"),
+        (&["group", "create", "nope/sub"], "group nope not found"),
+        (&["project", "create", "lonely"], "lives in a group"),
+        (&["project", "create", "acme/app"], "already taken"),
+        (
+            &["project", "create", "acme/x", "--visibility", "secret"],
+            "invalid visibility",
+        ),
+        (
+            &[
+                "token",
+                "create",
+                "--project",
+                "acme/app",
+                "--name",
+                "x",
+                "--scopes",
+                "api",
+            ],
+            "unknown scope \"api\"",
+        ),
+        (
+            &[
+                "token",
+                "create",
+                "--project",
+                "acme/app",
+                "--name",
+                "x",
+                "--scopes",
+                "read_registry",
+                "--expires-at",
+                "2020-01-01",
+            ],
+            "must be in the future",
+        ),
+        (
+            &[
+                "token",
+                "create",
+                "--project",
+                "acme/app",
+                "--name",
+                "x",
+                "--scopes",
+                "read_registry",
+                "--expires-at",
+                "soon",
+            ],
+            "expires_at",
+        ),
+        (
+            &[
+                "token",
+                "create",
+                "--project",
+                "acme/app",
+                "--name",
+                "x",
+                "--scopes",
+                "read_registry",
+                "--username",
+                "a b",
+            ],
+            "username",
+        ),
+        (
+            &[
+                "token",
+                "create",
+                "--project",
+                "acme/nope",
+                "--name",
+                "x",
+                "--scopes",
+                "read_registry",
+            ],
+            "project acme/nope not found",
+        ),
+        (
+            &[
+                "token",
+                "create",
+                "--project",
+                "acme/app",
+                "--group",
+                "acme",
+                "--name",
+                "x",
+                "--scopes",
+                "read_registry",
+            ],
+            "cannot be used with",
+        ),
+        (&["token", "revoke", "42"], "deploy token 42 not found"),
+    ];
+    for (args, expected) in cases {
+        let err = fails(d, args, &[]);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let tokens: Value = serde_json::from_str(&ok(
+        d,
+        &["token", "list", "--project", "acme/app", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(tokens, serde_json::json!([]));
+}
+
+#[test]
+fn invalid_configuration_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let err = fails(d, &["serve"], &[("REGAUTH_TOKEN_LIFETIME", "ten")]);
+    assert!(err.contains("REGAUTH_TOKEN_LIFETIME"), "{err}");
+    let err = fails(d, &["serve"], &[("REGAUTH_SIGNING_ALGORITHM", "HS256")]);
+    assert!(err.contains("REGAUTH_SIGNING_ALGORITHM"), "{err}");
+    std::fs::write(d.join("c.toml"), "x5c = \"perhaps\"\n").unwrap();
+    let err = fails(d, &["--config", "c.toml", "serve"], &[]);
+    assert!(err.contains("x5c"), "{err}");
+}
+
+#[test]
+fn keys_generate_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let first = ok(d, &["keys", "generate"]);
+    assert!(first.contains("ES256"), "{first}");
+    assert!(d.join("keys/signing-key.pem").exists() && d.join("keys/signing-cert.pem").exists());
+    let err = fails(d, &["keys", "generate", "--algorithm", "rs256"], &[]);
+    assert!(err.contains("exists"), "{err}");
+    let second = ok(d, &["keys", "generate", "--algorithm", "rs256", "--force"]);
+    assert!(second.contains("RS256"), "{second}");
+    // serving ES256 with an RS256 key on disk is refused with a way out
+    let err = fails(d, &["serve"], &[("REGAUTH_LISTEN", "127.0.0.1:0")]);
+    assert!(err.contains("keys generate"), "{err}");
+}
