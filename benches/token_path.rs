@@ -1,6 +1,6 @@
 //! Micro benchmarks of the token path's parts (`cargo bench`): JWS encoding per algorithm,
-//! scope parsing, the `grant` decision, the digest lookup (known and unknown secrets must
-//! cost the same), and the whole use case without HTTP. The load benchmark is `scripts/bench`.
+//! scope parsing, the `grant` decision, the login lookup (a wrong username and an unknown
+//! secret must cost the same), and the whole use case without HTTP. The load benchmark is `scripts/bench`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use regauth::app::App;
@@ -107,22 +107,26 @@ fn project_id(token: &DeployToken) -> i64 {
     }
 }
 
-fn digest_lookup(c: &mut Criterion) {
+/// Login lookups: the right username, a wrong one, and an unknown secret. The two refusals
+/// must cost the same (no timing tells a known secret from an unknown one).
+fn login_lookup(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let (app, logins) = seeded_app(dir.path(), TOKENS);
     let conn = app.conn().unwrap();
-    let known = PlainToken::from_client(&logins[TOKENS / 2].0.1);
+    let ((username, secret), _) = &logins[TOKENS / 2];
+    let ((other_username, _), _) = &logins[TOKENS / 2 + 1];
+    let known = PlainToken::from_client(secret);
     let unknown = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
-    c.bench_function("digest + lookup, known secret", |b| {
-        b.iter(|| {
-            tokens::by_digest(&conn, &black_box(&known).digest())
-                .unwrap()
-                .unwrap()
-        })
-    });
-    c.bench_function("digest + lookup, unknown secret", |b| {
-        b.iter(|| tokens::by_digest(&conn, &black_box(&unknown).digest()).unwrap())
-    });
+    let cases = [
+        ("right username", &known, username),
+        ("wrong username", &known, other_username),
+        ("unknown secret", &unknown, username),
+    ];
+    for (name, secret, username) in cases {
+        c.bench_function(&format!("digest + login lookup, {name}"), |b| {
+            b.iter(|| tokens::by_login(&conn, &black_box(secret).digest(), username).unwrap())
+        });
+    }
 }
 
 /// The whole use case (no HTTP): authenticate, look up, authorize, sign.
@@ -188,5 +192,5 @@ fn seeded_app(dir: &Path, count: usize) -> (App, Vec<Login>) {
     (app, logins)
 }
 
-criterion_group!(benches, jws_encode, scopes, authz, digest_lookup, issue);
+criterion_group!(benches, jws_encode, scopes, authz, login_lookup, issue);
 criterion_main!(benches);

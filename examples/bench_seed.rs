@@ -2,7 +2,8 @@
 //! use cases as the CLI and HTTP API, then writes the ready-made requests the load scenarios
 //! send, one per line, so the load generator never computes anything per request.
 //!
-//! Usage: `bench_seed DATABASE REQUESTS_FILE`
+//! Usage: `bench_seed DATABASE KEYS_DIR REQUESTS_FILE` (KEYS_DIR: where the server keeps its
+//! keys; creating a `gitlab-deploy-token` seals its CI variables with the key kept there).
 //!
 //! Shape: 10 top-level groups, each with 5 subgroups of 2 sub-subgroups (160 groups);
 //! 1,200 projects (every tenth public); 8 deploy tokens per project and 3 per group
@@ -16,6 +17,7 @@ use regauth::app::App;
 use regauth::app::deploy_tokens::{CreateDeployToken, CreatedDeployToken};
 use regauth::app::namespaces::HolderRef;
 use regauth::app::registry_auth::{Credentials, TokenRequest, TokenService};
+use regauth::app::sealing::SealingKey;
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, PlainToken};
 use regauth::jwt::issuer::Issuer;
@@ -63,11 +65,12 @@ struct Seeded {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [database, requests] = args.as_slice() else {
-        return Err("usage: bench_seed DATABASE REQUESTS_FILE".into());
+    let [database, keys_dir, requests] = args.as_slice() else {
+        return Err("usage: bench_seed DATABASE KEYS_DIR REQUESTS_FILE".into());
     };
     let started = std::time::Instant::now();
-    let app = App::new(Store::open(Path::new(database))?);
+    let app = App::new(Store::open(Path::new(database))?)
+        .with_sealing_key(SealingKey::in_dir(Path::new(keys_dir)));
     let seeded = seed(&app)?;
     let lines = request_lines(&app, &seeded)?;
     let mut file = std::fs::OpenOptions::new()

@@ -10,7 +10,7 @@ use crate::domain::authz::{
 use crate::domain::namespace::ProjectFacts;
 use crate::domain::proxy::{ProxyService, grant_proxy};
 use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
-use crate::domain::token::{DeployToken, PlainToken, constant_time_eq};
+use crate::domain::token::{DeployToken, PlainToken};
 use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
 use crate::storage::{self, StorageError, namespaces, personal_tokens, refresh, tokens};
@@ -250,13 +250,11 @@ pub(super) fn authenticate(
                 .ok_or_else(unauthorized)
         }
         Credentials::Password { username, secret } => {
-            let found = tokens::by_digest(conn, &secret.digest())?;
-            match found {
-                Some(token) if constant_time_eq(&token.username, username) => {
-                    Ok(Subject::Deploy(token))
-                }
-                _ => Err(unauthorized()),
-            }
+            // Username and secret are matched together, so a wrong username and an unknown
+            // secret are refused by one and the same lookup (see tokens::by_login).
+            tokens::by_login(conn, &secret.digest(), username)?
+                .map(Subject::Deploy)
+                .ok_or_else(unauthorized)
         }
         Credentials::RefreshToken(secret) => {
             let digest = secret.digest();

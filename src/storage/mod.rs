@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_users.sql"),
     include_str!("migrations/0003_ci_secrets.sql"),
+    include_str!("migrations/0004_deploy_token_login.sql"),
 ];
 
 /// A storage failure. Never carries secrets.

@@ -123,6 +123,28 @@ pub fn by_digest(
     Ok(stmt.query_row([&digest.0[..]], token_row).optional()?)
 }
 
+/// The token with this secret digest and this username. A known secret given with another
+/// username finds nothing, like an unknown secret: both refusals end in the same index
+/// (`deploy_tokens_login`, named so the planner cannot pick the digest-only one and visit
+/// the row), so their timing does not tell "wrong username" from "no such token".
+/// Revoked and expired tokens are returned, as by [`by_digest`].
+pub fn by_login(
+    conn: &Connection,
+    digest: &TokenDigest,
+    username: &str,
+) -> Result<Option<DeployToken>, StorageError> {
+    let from = SELECT.replacen(
+        "deploy_tokens t ",
+        "deploy_tokens t INDEXED BY deploy_tokens_login ",
+        1,
+    );
+    let sql = format!("{from} WHERE t.digest = ?1 AND t.username = ?2");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt
+        .query_row(params![&digest.0[..], username], token_row)
+        .optional()?)
+}
+
 /// Tokens held by `holder` (or all tokens when `None`), newest last; `active_only` drops
 /// revoked and expired ones as of `now`.
 pub fn list(
@@ -159,4 +181,56 @@ pub fn revoke(
         params![to_unix(now), id],
     )?;
     by_id(conn, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::namespace::{RegistryAccess, Visibility};
+    use crate::domain::token::{DEPLOY_TOKEN_PREFIX, PlainToken};
+    use crate::storage::{Store, namespaces};
+
+    #[test]
+    fn login_needs_the_secret_and_its_own_username() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let mut conn = store.conn().unwrap();
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let g = namespaces::insert_group(&conn, None, "g", "g", Visibility::Private, now).unwrap();
+        let (private, enabled) = (Visibility::Private, RegistryAccess::Enabled);
+        let p = namespaces::insert_project(&conn, g.id, "g/p", "p", private, enabled, now).unwrap();
+        let holder = Holder::Project {
+            id: p.id,
+            path: p.path,
+        };
+        let scopes = TokenScopes::parse(["read_registry"]).unwrap();
+        let mut add = |secret: &PlainToken| {
+            let new = NewDeployToken {
+                holder: &holder,
+                name: "ci",
+                username: None,
+                digest: &secret.digest(),
+                scopes: &scopes,
+                expires_at: None,
+            };
+            insert(&mut conn, &new, now).unwrap()
+        };
+        let (a, b) = (
+            PlainToken::generate(DEPLOY_TOKEN_PREFIX),
+            PlainToken::generate(DEPLOY_TOKEN_PREFIX),
+        );
+        let (token_a, token_b) = (add(&a), add(&b));
+        let conn = store.conn().unwrap();
+        let login =
+            |secret: &PlainToken, user: &str| by_login(&conn, &secret.digest(), user).unwrap();
+        assert_eq!(login(&a, &token_a.username), Some(token_a.clone()));
+        assert_eq!(
+            login(&a, &token_b.username),
+            None,
+            "another token's username"
+        );
+        let unknown = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
+        assert_eq!(login(&unknown, &token_a.username), None);
+        assert_eq!(login(&b, &token_b.username), Some(token_b));
+    }
 }
