@@ -14,13 +14,14 @@ use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken};
 use regauth::jwt::issuer::Issuer;
 use regauth::jwt::keys::{CERT_FILE, KEY_FILE};
 use regauth::jwt::{Algorithm, SigningKey, jws};
-use regauth::storage::{Store, tokens};
+use regauth::storage::{self, Store, namespaces, tokens};
 use std::hint::black_box;
 use std::path::Path;
 
 const SERVICE: &str = "container_registry";
 /// Tokens in the lookup database: enough for a realistic index depth, quick to create.
 const TOKENS: usize = 2_000;
+const PROJECT: &str = "org1/team2/sub0/project3";
 const PULL_SCOPE: &str = "repository:org1/team2/sub0/project3:pull";
 const MOUNT_SCOPES: [&str; 2] = [
     "repository:org1/team2/sub0/project3/web:pull,push",
@@ -129,6 +130,32 @@ fn login_lookup(c: &mut Criterion) {
     }
 }
 
+/// The token path's reads as the server runs them: one read snapshot holding the login
+/// lookup and the owning-project lookup, cycling through many tokens.
+fn snapshot_reads(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, logins) = seeded_app(dir.path(), TOKENS);
+    let secrets: Vec<_> = logins
+        .iter()
+        .step_by(10)
+        .map(|((user, secret), _)| (user.clone(), PlainToken::from_client(secret)))
+        .collect();
+    let mut next = 0;
+    c.bench_function("read snapshot: login + owning project", |b| {
+        b.iter(|| {
+            let (username, secret) = &secrets[next % secrets.len()];
+            next += 1;
+            let conn = app.conn().unwrap();
+            storage::read_snapshot(&conn, |conn| {
+                let token = tokens::by_login(conn, &secret.digest(), username)?;
+                let project = namespaces::project_for_repository(conn, PROJECT)?;
+                Ok::<_, storage::StorageError>((token, project))
+            })
+            .unwrap()
+        })
+    });
+}
+
 /// The whole use case (no HTTP): authenticate, look up, authorize, sign.
 fn issue(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -171,7 +198,7 @@ fn seeded_app(dir: &Path, count: usize) -> (App, Vec<Login>) {
     for group in ["org1", "org1/team2", "org1/team2/sub0"] {
         app.create_group(group, Visibility::Private).unwrap();
     }
-    let project = "org1/team2/sub0/project3";
+    let project = PROJECT;
     app.create_project(project, Visibility::Private, RegistryAccess::Enabled)
         .unwrap();
     let logins = (0..count)
@@ -192,5 +219,13 @@ fn seeded_app(dir: &Path, count: usize) -> (App, Vec<Login>) {
     (app, logins)
 }
 
-criterion_group!(benches, jws_encode, scopes, authz, login_lookup, issue);
+criterion_group!(
+    benches,
+    jws_encode,
+    scopes,
+    authz,
+    login_lookup,
+    snapshot_reads,
+    issue
+);
 criterion_main!(benches);
