@@ -205,62 +205,43 @@ fn request_lines(app: &App, seeded: &Seeded) -> Result<String> {
     let key = SigningKey::generate(keys.path(), Algorithm::Es256, false)?;
     let issuer = Issuer::new(key, "regauth".into(), 900, false);
     let service = TokenService::new(app.clone(), issuer, SERVICE.into());
-    let pull = spread(&seeded.pull);
     let mut out = String::from("healthz\tGET\t/healthz\t-\t-\n");
+    let pull = spread(&seeded.pull);
     for (i, login) in pull.iter().enumerate() {
         let other = pull[(i + 1) % pull.len()];
         let unknown = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
-        let refresh = refresh_token(&service, login)?;
-        let refresh_body = query(&[
-            ("grant_type", "refresh_token"),
-            ("service", SERVICE),
-            ("client_id", "docker"),
-            ("refresh_token", &refresh),
-            ("scope", &format!("repository:{}:pull", login.repository)),
-        ]);
-        let pull_query = token_query(login, "pull");
-        line(
-            &mut out,
-            "pull",
-            &pull_query,
-            &basic(&login.username, &login.secret),
-            "-",
-        );
-        line(
-            &mut out,
-            "wrong_password",
-            &pull_query,
-            &basic(&login.username, unknown.expose()),
-            "-",
-        );
-        line(
-            &mut out,
-            "wrong_username",
-            &pull_query,
-            &basic(&other.username, &login.secret),
-            "-",
-        );
-        line(&mut out, "refresh", "/jwt/auth", "-", &refresh_body);
+        let target = token_query(login, "pull");
+        let (user, secret) = (&login.username, &login.secret);
+        get(&mut out, "pull", &target, user, secret);
+        get(&mut out, "wrong_password", &target, user, unknown.expose());
+        get(&mut out, "wrong_username", &target, &other.username, secret);
+        let body = refresh_body(&service, login)?;
+        line(&mut out, "refresh", "/jwt/auth", "-", &body);
     }
     for login in spread(&seeded.push) {
         let target = token_query(login, "pull,push");
-        line(
-            &mut out,
-            "push",
-            &target,
-            &basic(&login.username, &login.secret),
-            "-",
-        );
+        get(&mut out, "push", &target, &login.username, &login.secret);
     }
     for repository in seeded.public_repositories.iter().take(PER_SCENARIO) {
         let scope = format!("repository:{repository}:pull");
-        let target = format!(
-            "/jwt/auth?{}",
-            query(&[("service", SERVICE), ("scope", &scope)])
-        );
+        let pairs = [("service", SERVICE), ("scope", scope.as_str())];
+        let target = format!("/jwt/auth?{}", query(&pairs));
         line(&mut out, "anonymous", &target, "-", "-");
     }
     Ok(out)
+}
+
+/// The refresh-grant form `docker` posts once it holds a refresh token for `login`.
+fn refresh_body(service: &TokenService, login: &Login) -> Result<String> {
+    let refresh = refresh_token(service, login)?;
+    let scope = format!("repository:{}:pull", login.repository);
+    Ok(query(&[
+        ("grant_type", "refresh_token"),
+        ("service", SERVICE),
+        ("client_id", "docker"),
+        ("refresh_token", &refresh),
+        ("scope", &scope),
+    ]))
 }
 
 /// [`PER_SCENARIO`] entries taken evenly across `all`.
@@ -286,6 +267,11 @@ fn query(pairs: &[(&str, &str)]) -> String {
 
 fn basic(username: &str, secret: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{username}:{secret}")))
+}
+
+/// A GET with HTTP Basic credentials.
+fn get(out: &mut String, scenario: &str, target: &str, username: &str, secret: &str) {
+    line(out, scenario, target, &basic(username, secret), "-");
 }
 
 fn line(out: &mut String, scenario: &str, target: &str, authorization: &str, body: &str) {
