@@ -47,15 +47,6 @@ pub struct TokenRequest {
     pub offline: bool,
 }
 
-impl TokenRequest {
-    /// Whether issuing writes to the database (a password grant asking for a refresh token).
-    /// Only such a request can wait on SQLite's write lock; every other one reads cached
-    /// pages and signs, which callers may run without leaving their thread.
-    pub fn may_write(&self) -> bool {
-        self.offline && matches!(self.credentials, Credentials::Password { .. })
-    }
-}
-
 /// A successful answer.
 pub struct TokenGrant {
     /// The signed registry token.

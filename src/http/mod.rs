@@ -61,6 +61,10 @@ pub fn server_with(
             .configure(configure)
             .default_service(web::to(not_found))
     })
+    // Database calls run on each worker's blocking pool. Token requests take tens of
+    // microseconds, so two threads a worker keep the cores busy; actix's default (hundreds)
+    // only made them contend (measured with scripts/bench: 105 threads, more CPU a token).
+    .worker_max_blocking_threads(2)
     .listen(listener)?
     .run();
     Ok(server)

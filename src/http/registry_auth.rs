@@ -119,15 +119,10 @@ async fn respond(
         credentials,
         offline: params.offline(),
     };
-    // Reads and one signature take tens of microseconds: handing them to the blocking pool
-    // cost more than the work (two thread hops per request and a hundred threads contending
-    // for 2 cores, measured with scripts/bench). Only a write may wait on SQLite's lock.
-    let outcome = if request.may_write() {
-        let svc = service.clone();
-        web::block(move || svc.issue(&request)).await?
-    } else {
-        service.issue(&request)
-    };
+    // SQLite calls block, so the use case runs on the blocking pool (kept small, see
+    // `server_with`), never on the async worker.
+    let svc = service.clone();
+    let outcome = web::block(move || svc.issue(&request)).await?;
     let service_name = params.first("service").unwrap_or("");
     match outcome {
         Ok(grant) => {
