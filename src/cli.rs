@@ -1,20 +1,20 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod namespaces;
 pub mod users;
 
 use crate::app::App;
 use crate::app::ci_variables::CiSettings;
-use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json};
 use crate::app::forward_auth::ForwardAuth;
-use crate::app::namespaces::HolderRef;
 use crate::app::registry_auth::TokenService;
 use crate::app::sealing::SealingKey;
 use crate::config::Config;
-use crate::domain::namespace::{RegistryAccess, Visibility};
 use crate::jwt::issuer::Issuer;
 use crate::jwt::{Algorithm, SigningKey};
 use crate::storage::Store;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
+pub use namespaces::HolderArgs;
+use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -91,105 +91,6 @@ pub enum KeysCommand {
     },
 }
 
-/// `regauth group …`
-#[derive(Subcommand, Debug)]
-pub enum GroupCommand {
-    /// Create a group (its parent must exist).
-    Create {
-        /// Full path, e.g. acme/backend.
-        path: String,
-        /// private, internal or public.
-        #[arg(long, default_value = "private")]
-        visibility: Visibility,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-/// `regauth project …`
-#[derive(Subcommand, Debug)]
-pub enum ProjectCommand {
-    /// Create a project inside an existing group.
-    Create {
-        /// Full path, e.g. acme/backend/api.
-        path: String,
-        /// private, internal or public.
-        #[arg(long, default_value = "private")]
-        visibility: Visibility,
-        /// Container registry access: enabled, private or disabled.
-        #[arg(long, default_value = "enabled")]
-        registry: RegistryAccess,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-/// Exactly one of `--project` / `--group`.
-#[derive(Args, Debug)]
-#[group(required = true, multiple = false)]
-pub struct HolderArgs {
-    /// Project path (or id).
-    #[arg(long)]
-    pub project: Option<String>,
-    /// Group path (or id).
-    #[arg(long)]
-    pub group: Option<String>,
-}
-
-impl HolderArgs {
-    fn holder(&self) -> HolderRef<'_> {
-        match (&self.project, &self.group) {
-            (Some(p), _) => HolderRef::Project(p),
-            (None, Some(g)) => HolderRef::Group(g),
-            (None, None) => unreachable!("clap requires --project or --group"),
-        }
-    }
-}
-
-/// `regauth token …`
-#[derive(Subcommand, Debug)]
-pub enum TokenCommand {
-    /// Create a deploy token; its secret is printed once.
-    Create {
-        #[command(flatten)]
-        holder: HolderArgs,
-        /// Token name.
-        #[arg(long)]
-        name: String,
-        /// Comma-separated scopes: read_repository, read_registry, write_registry,
-        /// read_package_registry, write_package_registry.
-        #[arg(long, value_delimiter = ',', required = true)]
-        scopes: Vec<String>,
-        /// Custom username (default gitlab+deploy-token-{id}).
-        #[arg(long)]
-        username: Option<String>,
-        /// Expiry: YYYY-MM-DD (midnight UTC) or RFC 3339.
-        #[arg(long)]
-        expires_at: Option<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List deploy tokens of a project or group.
-    List {
-        #[command(flatten)]
-        holder: HolderArgs,
-        /// Only tokens that are neither revoked nor expired.
-        #[arg(long)]
-        active: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Revoke a deploy token by id (it stops working at once).
-    Revoke {
-        /// Token id.
-        id: i64,
-    },
-}
-
 /// A command failure: printed to stderr, exit status 1.
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -209,9 +110,9 @@ pub fn run(cli: Cli) -> CliResult {
             );
             Ok(())
         }
-        Command::Group(cmd) => group(&open_app(&config)?, cmd),
-        Command::Project(cmd) => project(&open_app(&config)?, cmd),
-        Command::Token(cmd) => token(&open_app(&config)?, cmd),
+        Command::Group(cmd) => namespaces::group(&open_app(&config)?, cmd),
+        Command::Project(cmd) => namespaces::project(&open_app(&config)?, cmd),
+        Command::Token(cmd) => namespaces::token(&open_app(&config)?, cmd),
         Command::Healthcheck => healthcheck(&config),
         Command::User(cmd) => users::user(&open_app(&config)?, cmd),
         Command::Member(cmd) => users::member(&open_app(&config)?, cmd),
@@ -271,122 +172,6 @@ fn serve(config: Config) -> CliResult {
         std::io::stdout().flush()?;
         server.await
     })?;
-    Ok(())
-}
-
-fn group(app: &App, cmd: GroupCommand) -> CliResult {
-    let GroupCommand::Create {
-        path,
-        visibility,
-        json,
-    } = cmd;
-    let g = app.create_group(&path, visibility)?;
-    if json {
-        print_json(
-            &serde_json::json!({"id": g.id, "full_path": g.path, "visibility": g.visibility.as_str()}),
-        );
-    } else {
-        println!("created group {} (id {}, {})", g.path, g.id, g.visibility);
-    }
-    Ok(())
-}
-
-fn project(app: &App, cmd: ProjectCommand) -> CliResult {
-    let ProjectCommand::Create {
-        path,
-        visibility,
-        registry,
-        json,
-    } = cmd;
-    let p = app.create_project(&path, visibility, registry)?;
-    if json {
-        print_json(&serde_json::json!({
-            "id": p.id, "path_with_namespace": p.path,
-            "visibility": p.visibility.as_str(), "container_registry_access_level": p.registry.as_str(),
-        }));
-    } else {
-        println!(
-            "created project {} (id {}, {}, registry {})",
-            p.path, p.id, p.visibility, p.registry
-        );
-    }
-    Ok(())
-}
-
-fn token(app: &App, cmd: TokenCommand) -> CliResult {
-    match cmd {
-        TokenCommand::Create {
-            holder,
-            name,
-            scopes,
-            username,
-            expires_at,
-            json,
-        } => {
-            let created = app.create_deploy_token(&CreateDeployToken {
-                holder: holder.holder(),
-                name: &name,
-                scopes: scopes.iter().map(String::as_str).collect(),
-                username: username.as_deref(),
-                expires_at: expires_at.as_deref(),
-            })?;
-            let t = &created.token;
-            if json {
-                print_json(&deploy_token_json(t, app.now(), Some(&created.secret)));
-            } else {
-                println!(
-                    "created deploy token {} {:?} for {}",
-                    t.id,
-                    t.name,
-                    t.holder.path()
-                );
-                println!("username: {}", t.username);
-                println!("token:    {}", created.secret.expose());
-                println!("The token is shown only this once; store it now.");
-            }
-        }
-        TokenCommand::List {
-            holder,
-            active,
-            json,
-        } => {
-            let now = app.now();
-            let tokens = app.list_deploy_tokens(Some(holder.holder()), active)?;
-            if json {
-                let all: Vec<_> = tokens
-                    .iter()
-                    .map(|t| deploy_token_json(t, now, None))
-                    .collect();
-                print_json(&serde_json::Value::Array(all));
-            } else {
-                for t in &tokens {
-                    let state = if t.revoked {
-                        "revoked"
-                    } else if t.is_expired(now) {
-                        "expired"
-                    } else {
-                        "active"
-                    };
-                    let expires = t
-                        .expires_at
-                        .map_or("never".into(), crate::app::deploy_tokens::rfc3339);
-                    println!(
-                        "{}\t{}\t{}\t{}\texpires {}\t{}",
-                        t.id,
-                        t.name,
-                        t.username,
-                        t.scopes.to_stored(),
-                        expires,
-                        state
-                    );
-                }
-            }
-        }
-        TokenCommand::Revoke { id } => {
-            let t = app.revoke_deploy_token(id)?;
-            println!("revoked deploy token {} ({})", t.id, t.username);
-        }
-    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! JWT signing for registry tokens: keys parsed once, compact JWS, token issuing.
 
+mod algorithm;
 pub mod issuer;
 pub mod jws;
 mod keyfiles;

@@ -1,0 +1,122 @@
+//! Configuration layering, validation and error messages.
+
+use super::*;
+use std::collections::HashMap;
+
+/// An environment lookup over fixed pairs.
+pub(crate) fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+#[test]
+fn defaults_need_no_file() {
+    let c = Config::load_with(None, env(&[])).unwrap();
+    assert_eq!(c.listen.to_string(), "127.0.0.1:5001");
+    assert_eq!(c.database, PathBuf::from("data/regauth.db"));
+    assert_eq!(c.keys_dir, PathBuf::from("keys"));
+    assert_eq!(c.issuer, "regauth");
+    assert_eq!(c.token_lifetime, 900);
+    assert_eq!(c.signing_algorithm, Algorithm::Es256);
+    assert!(c.x5c);
+    assert_eq!(c.registry_service, "container_registry");
+}
+
+#[test]
+fn environment_overrides_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("regauth.toml");
+    std::fs::write(
+        &file,
+        "listen = \"0.0.0.0:6001\"\ntoken_lifetime = 300\nx5c = false\nissuer = \"file\"\n",
+    )
+    .unwrap();
+    let c = Config::load_with(
+        Some(&file),
+        env(&[
+            ("REGAUTH_ISSUER", "env"),
+            ("REGAUTH_SIGNING_ALGORITHM", "RS256"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.listen.to_string(), "0.0.0.0:6001");
+    assert_eq!(c.token_lifetime, 300);
+    assert!(!c.x5c);
+    assert_eq!(c.issuer, "env");
+    assert_eq!(c.signing_algorithm, Algorithm::Rs256);
+}
+
+#[test]
+fn dependency_proxies_from_file_and_environment() {
+    let c = Config::load_with(None, env(&[])).unwrap();
+    assert_eq!(c.dependency_proxies, [proxy(None, None).unwrap()]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(
+        &file,
+        "[[dependency_proxy]]\ngroup = \"acme\"\n[[dependency_proxy]]\nservice = \"hub_mirror\"\n",
+    )
+    .unwrap();
+    let c = Config::load_with(Some(&file), env(&[])).unwrap();
+    let got: Vec<(String, Option<String>)> = c
+        .dependency_proxies
+        .iter()
+        .map(|p| (p.service.clone(), p.group.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("dependency_proxy".into(), Some("acme".into())),
+            ("hub_mirror".into(), None)
+        ]
+    );
+    let c = Config::load_with(
+        Some(&file),
+        env(&[("REGAUTH_DEPENDENCY_PROXY", "proxy_a=acme/sub, proxy_b")]),
+    )
+    .unwrap();
+    assert_eq!(c.dependency_proxies.len(), 2);
+    assert_eq!(c.dependency_proxies[0].group.as_deref(), Some("acme/sub"));
+    let none = Config::load_with(None, env(&[("REGAUTH_DEPENDENCY_PROXY", "")])).unwrap();
+    assert!(none.dependency_proxies.is_empty());
+    for bad in ["p=Bad Group", "container_registry", "a,a"] {
+        let err = Config::load_with(None, env(&[("REGAUTH_DEPENDENCY_PROXY", bad)])).unwrap_err();
+        assert!(
+            err.to_string().contains("dependency_proxy")
+                || err.to_string().contains("DEPENDENCY_PROXY"),
+            "{bad}: {err}"
+        );
+    }
+    std::fs::write(&file, "[[dependency_proxy]]\nname = \"x\"\n").unwrap();
+    let err = Config::load_with(Some(&file), env(&[])).unwrap_err();
+    assert!(err.to_string().contains("dependency_proxy"), "{err}");
+}
+
+#[test]
+fn errors_name_the_key() {
+    let cases = [
+        ("REGAUTH_LISTEN", "nowhere"),
+        ("REGAUTH_TOKEN_LIFETIME", "ten"),
+        ("REGAUTH_TOKEN_LIFETIME", "30"),
+        ("REGAUTH_SIGNING_ALGORITHM", "HS256"),
+        ("REGAUTH_X5C", "maybe"),
+        ("REGAUTH_ISSUER", ""),
+    ];
+    for (var, value) in cases {
+        let err = Config::load_with(None, env(&[(var, value)])).unwrap_err();
+        assert!(err.to_string().contains(var), "{var}={value}: {err}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "lisen = \"x\"\n").unwrap();
+    let err = Config::load_with(Some(&file), env(&[])).unwrap_err();
+    assert!(err.to_string().contains("lisen"), "{err}");
+    std::fs::write(&file, "token_lifetime = \"x\"\n").unwrap();
+    let err = Config::load_with(Some(&file), env(&[])).unwrap_err();
+    assert!(err.to_string().contains("token_lifetime"), "{err}");
+    let missing = Config::load_with(Some(&dir.path().join("none.toml")), env(&[]));
+    assert!(missing.unwrap_err().to_string().contains("none.toml"));
+}
