@@ -1,12 +1,11 @@
 //! The authorization matrix as a table.
 
 use super::*;
+use crate::domain::fixtures::{NOW, deploy_token};
 use crate::domain::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
 use crate::domain::scope::parse_all;
-use crate::domain::token::{DeployToken, Holder, TokenScopes};
+use crate::domain::token::{DeployToken, Holder};
 use time::macros::datetime;
-
-const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
 
 fn projects() -> Vec<ProjectFacts> {
     let p = |id, path: &str, visibility, registry| ProjectFacts {
@@ -30,16 +29,7 @@ fn projects() -> Vec<ProjectFacts> {
 }
 
 fn token(holder: Holder, scopes: &[&str]) -> DeployToken {
-    DeployToken {
-        id: 10,
-        name: "ci".into(),
-        username: "gitlab+deploy-token-10".into(),
-        holder,
-        scopes: TokenScopes::parse(scopes.iter().copied()).unwrap(),
-        expires_at: None,
-        revoked: false,
-        created_at: datetime!(2026-01-01 0:00 UTC),
-    }
+    deploy_token(10, "ci", "gitlab+deploy-token-10", holder, scopes)
 }
 
 fn project(id: i64, path: &str) -> Holder {

@@ -1,13 +1,12 @@
 //! The authorization matrix for users with personal access tokens, as a table.
 
 use super::*;
+use crate::domain::fixtures::NOW;
 use crate::domain::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
 use crate::domain::role::{AccessLevel, MemberOf, Membership, Memberships};
 use crate::domain::scope::parse_all;
 use crate::domain::user::{PatScopes, PersonalAccessToken, User, UserCredential};
 use time::macros::datetime;
-
-const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
 
 fn projects() -> Vec<ProjectFacts> {
     let p = |id, path: &str, visibility, registry| ProjectFacts {

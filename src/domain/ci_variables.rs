@@ -97,22 +97,12 @@ pub fn dotenv(variables: &[CiVariable]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::token::{Holder, TokenScopes};
-    use time::macros::datetime;
-
-    const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
+    use crate::domain::fixtures::{NOW, deploy_token};
+    use crate::domain::token::Holder;
 
     fn token(id: i64, name: &str, holder: Holder) -> DeployToken {
-        DeployToken {
-            id,
-            name: name.into(),
-            username: format!("gitlab+deploy-token-{id}"),
-            holder,
-            scopes: TokenScopes::parse(["read_registry"]).unwrap(),
-            expires_at: None,
-            revoked: false,
-            created_at: datetime!(2026-01-01 0:00 UTC),
-        }
+        let username = format!("gitlab+deploy-token-{id}");
+        deploy_token(id, name, &username, holder, &["read_registry"])
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 pub mod authz;
 pub mod ci_variables;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod forward;
 pub mod namespace;
 pub mod proxy;

@@ -1,23 +1,12 @@
 //! The dependency-proxy rules as a table.
 
 use super::*;
+use crate::domain::fixtures::{NOW, deploy_token};
 use crate::domain::scope::parse_all;
-use crate::domain::token::{DeployToken, TokenScopes};
-use time::macros::datetime;
-
-const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
+use crate::domain::token::DeployToken;
 
 fn token(holder: Holder, scopes: &[&str]) -> DeployToken {
-    DeployToken {
-        id: 3,
-        name: "proxy".into(),
-        username: "gitlab+deploy-token-3".into(),
-        holder,
-        scopes: TokenScopes::parse(scopes.iter().copied()).unwrap(),
-        expires_at: None,
-        revoked: false,
-        created_at: datetime!(2026-01-01 0:00 UTC),
-    }
+    deploy_token(3, "proxy", "gitlab+deploy-token-3", holder, scopes)
 }
 
 fn group(path: &str) -> Holder {

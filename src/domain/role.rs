@@ -152,15 +152,11 @@ impl Memberships {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::namespace::{RegistryAccess, Visibility};
+    use crate::domain::fixtures::project_facts;
+    use crate::domain::namespace::Visibility;
 
     fn project(id: i64, path: &str) -> ProjectFacts {
-        ProjectFacts {
-            id,
-            path: path.into(),
-            visibility: Visibility::Private,
-            registry: RegistryAccess::Enabled,
-        }
+        project_facts(id, path, Visibility::Private)
     }
 
     fn group(id: i64, path: &str, level: AccessLevel) -> Membership {

@@ -1,16 +1,12 @@
 //! Administrators, scopes and usernames as tables.
 
 use super::*;
-use crate::domain::namespace::{RegistryAccess, Visibility};
+use crate::domain::fixtures::project_facts;
+use crate::domain::namespace::Visibility;
 use crate::domain::role::AccessLevel;
 
 fn project(id: i64, path: &str) -> ProjectFacts {
-    ProjectFacts {
-        id,
-        path: path.into(),
-        visibility: Visibility::Private,
-        registry: RegistryAccess::Enabled,
-    }
+    project_facts(id, path, Visibility::Private)
 }
 
 #[test]

@@ -1,32 +1,15 @@
 //! Forward-auth decisions as a table.
 
 use super::*;
-use crate::domain::namespace::RegistryAccess;
-use crate::domain::token::{Holder, TokenScopes};
-use time::macros::datetime;
-
-const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
+use crate::domain::fixtures::{NOW, deploy_token, project_facts};
+use crate::domain::token::Holder;
 
 fn facts(id: i64, path: &str, visibility: Visibility) -> ProjectFacts {
-    ProjectFacts {
-        id,
-        path: path.into(),
-        visibility,
-        registry: RegistryAccess::Enabled,
-    }
+    project_facts(id, path, visibility)
 }
 
 fn token(holder: Holder, scopes: &[&str]) -> DeployToken {
-    DeployToken {
-        id: 10,
-        name: "ci".into(),
-        username: "bot".into(),
-        holder,
-        scopes: TokenScopes::parse(scopes.iter().copied()).unwrap(),
-        expires_at: None,
-        revoked: false,
-        created_at: datetime!(2026-01-01 0:00 UTC),
-    }
+    deploy_token(10, "ci", "bot", holder, scopes)
 }
 
 /// The decision for one case, compactly.

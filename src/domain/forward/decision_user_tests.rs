@@ -1,20 +1,13 @@
 //! Forward-auth decisions for users (personal access tokens and roles), as a table.
 
 use super::*;
-use crate::domain::namespace::RegistryAccess;
+use crate::domain::fixtures::{NOW, project_facts};
 use crate::domain::role::{AccessLevel, MemberOf, Membership, Memberships};
 use crate::domain::user::{PatScopes, PersonalAccessToken, User};
 use time::macros::datetime;
 
-const NOW: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
-
 fn facts(id: i64, path: &str, visibility: Visibility) -> ProjectFacts {
-    ProjectFacts {
-        id,
-        path: path.into(),
-        visibility,
-        registry: RegistryAccess::Enabled,
-    }
+    project_facts(id, path, visibility)
 }
 
 /// `name` holding `role` on `of` (nothing when `None`), with a token of `scopes`.
