@@ -49,7 +49,7 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
 /// Debian package to install.
 pub fn e2e_enabled() -> bool {
     e2e_enabled_for(
-        "e2e_registry",
+        env!("CARGO_CRATE_NAME"),
         TOOLS,
         "scripts/test does: apt-get install -y docker-registry skopeo podman buildah",
     )
