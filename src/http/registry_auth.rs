@@ -113,34 +113,35 @@ async fn respond(
         Credentials::RefreshToken(_) => "(refresh token)".into(),
         Credentials::None => String::new(),
     };
+    let service_name = params.first("service");
     let request = TokenRequest {
-        service: params.first("service").map(str::to_owned),
+        service: service_name.map(str::to_owned),
         scopes: params.all("scope"),
         credentials,
         offline: params.offline(),
     };
     // SQLite calls block, so the use case runs on the blocking pool (kept small, see
     // `server_with`), never on the async worker.
-    let svc = service.clone();
-    let outcome = web::block(move || svc.issue(&request)).await?;
-    let service_name = params.first("service").unwrap_or("");
+    let outcome = web::block(move || service.issue(&request)).await?;
     match outcome {
         Ok(grant) => {
+            // Built once: the log line and the POST body's `scope` say the same thing.
+            let scope = grant.granted.scope_string();
             tracing::info!(
                 method = %req.method(),
-                service = service_name,
+                service = service_name.unwrap_or(""),
                 username = grant.granted.subject(),
-                granted = %grant.granted.scope_string(),
+                granted = %scope,
                 status = 200,
                 "token issued"
             );
-            Ok(success(&grant, post))
+            Ok(success(&grant, post.then_some(scope)))
         }
         Err(e) => {
             let error = ApiError::from(e);
             tracing::info!(
                 method = %req.method(),
-                service = service_name,
+                service = service_name.unwrap_or(""),
                 username = %username,
                 status = error.status.as_u16(),
                 reason = %error.message,
@@ -167,14 +168,15 @@ struct TokenBody<'a> {
     scope: Option<String>,
 }
 
-fn success(grant: &TokenGrant, post: bool) -> HttpResponse {
+/// `scope` is the granted scope string, given only on POST.
+fn success(grant: &TokenGrant, scope: Option<String>) -> HttpResponse {
     let body = TokenBody {
         token: &grant.issued.token,
         access_token: &grant.issued.token,
         expires_in: grant.issued.expires_in,
         issued_at: rfc3339(grant.issued.issued_at),
         refresh_token: grant.refresh_token.as_deref(),
-        scope: post.then(|| grant.granted.scope_string()),
+        scope,
     };
     HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))
