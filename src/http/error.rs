@@ -60,7 +60,7 @@ impl ResponseError for ApiError {
         let mut res = HttpResponse::build(self.status);
         res.insert_header((CACHE_CONTROL, "no-store"));
         if self.status == StatusCode::UNAUTHORIZED {
-            res.insert_header((WWW_AUTHENTICATE, "Basic realm=\"regauth\""));
+            res.insert_header((WWW_AUTHENTICATE, super::forward_auth::CHALLENGE));
         }
         res.json(json!({"errors": [{"code": self.code, "message": self.message}]}))
     }

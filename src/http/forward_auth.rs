@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-/// The Basic challenge sent with every 401.
+/// The Basic challenge sent with every 401 (here and by [`ApiError`]).
 pub const CHALLENGE: &str = "Basic realm=\"regauth\"";
 /// Response header carrying the reason for a 401 or 403.
 pub const REASON_HEADER: &str = "X-Regauth-Reason";
