@@ -4,12 +4,13 @@
 //! take those capabilities, so no handler can skip a check.
 
 use super::ci_variables::CiVariablesReader;
+use super::users::{is_personal_token, user_credential};
 use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, Visibility, repository_in};
 use crate::domain::role::{AccessLevel, Memberships};
 use crate::domain::token::{Holder, PlainToken};
-use crate::domain::user::{PERSONAL_TOKEN_PREFIX, User};
-use crate::storage::{StorageError, namespaces, personal_tokens, users};
+use crate::domain::user::User;
+use crate::storage::{StorageError, namespaces};
 use rusqlite::Connection;
 
 /// What a request does: reading needs `read_api` or `api`, writing needs `api`.
@@ -238,26 +239,26 @@ impl App {
         secret: Option<&PlainToken>,
         need: Need,
     ) -> Result<Caller, AccessError> {
-        let secret = secret.ok_or(AccessError::Unauthenticated)?;
-        if !secret.expose().starts_with(PERSONAL_TOKEN_PREFIX) {
-            return Err(AccessError::Unauthenticated);
-        }
-        let conn = self.conn()?;
-        let token = personal_tokens::by_digest(&conn, &secret.digest())?
-            .filter(|t| t.is_active(self.now()))
+        let secret = secret
+            .filter(|s| is_personal_token(s))
             .ok_or(AccessError::Unauthenticated)?;
-        let user = users::by_id(&conn, token.user_id)?.ok_or(AccessError::Unauthenticated)?;
+        let credential = user_credential(&*self.conn()?, secret, None)?
+            .filter(|c| c.token.is_active(self.now()))
+            .ok_or(AccessError::Unauthenticated)?;
+        let scopes = &credential.token.scopes;
         match need {
-            Need::Read if !token.scopes.reads_api() => {
+            Need::Read if !scopes.reads_api() => {
                 return Err(AccessError::InsufficientScope("api read_api"));
             }
-            Need::Write if !token.scopes.writes_api() => {
+            Need::Write if !scopes.writes_api() => {
                 return Err(AccessError::InsufficientScope("api"));
             }
             _ => {}
         }
-        let memberships = users::memberships(&conn, user.id)?;
-        Ok(Caller { user, memberships })
+        Ok(Caller {
+            user: credential.user,
+            memberships: credential.memberships,
+        })
     }
 
     /// A project by numeric id or full path, if the caller may see it: a role on it (or
