@@ -137,14 +137,6 @@ pub fn project_for_repository(
     Ok(None)
 }
 
-/// Every project, by path (for listings and benchmarks).
-pub fn list_projects(conn: &Connection) -> Result<Vec<Project>, StorageError> {
-    let sql = format!("SELECT {PROJECT_COLUMNS} FROM projects ORDER BY path");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], project_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 /// The groups at `path` and above it, outermost first (`acme`, `acme/backend`, …).
 pub fn group_chain(conn: &Connection, path: &str) -> Result<Vec<Group>, StorageError> {
     let mut prefixes: Vec<&str> = vec![path];
