@@ -4,6 +4,7 @@
 //! take those capabilities, so no handler can skip a check.
 
 use super::ci_variables::CiVariablesReader;
+use super::namespaces::{group_by_key, project_by_key};
 use super::users::{is_personal_token, user_credential};
 use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, Visibility, repository_in};
@@ -11,7 +12,6 @@ use crate::domain::role::{AccessLevel, Memberships};
 use crate::domain::token::{Holder, PlainToken};
 use crate::domain::user::User;
 use crate::storage::{StorageError, namespaces};
-use rusqlite::Connection;
 
 /// What a request does: reading needs `read_api` or `api`, writing needs `api`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -265,12 +265,8 @@ impl App {
     /// above it), or a project that is not private.
     pub fn project_access(&self, caller: &Caller, key: &str) -> Result<ProjectAccess, AccessError> {
         let conn = self.conn()?;
-        let project = match key.parse::<i64>() {
-            Ok(id) => namespaces::project_by_id(&conn, id)?,
-            Err(_) => namespaces::project_by_path(&conn, key)?,
-        };
         let not_found = || AccessError::NotFound("Project");
-        let project = project.ok_or_else(not_found)?;
+        let project = project_by_key(&conn, key)?.ok_or_else(not_found)?;
         let role = caller.role_on_project(&project);
         if role.is_none() && project.visibility == Visibility::Private {
             return Err(not_found());
@@ -289,7 +285,7 @@ impl App {
     /// it), a role somewhere below it, or a group that is not private.
     pub fn group_access(&self, caller: &Caller, key: &str) -> Result<GroupAccess, AccessError> {
         let conn = self.conn()?;
-        let group = find_group(&conn, key)?.ok_or(AccessError::NotFound("Group"))?;
+        let group = group_by_key(&conn, key)?.ok_or(AccessError::NotFound("Group"))?;
         let role = caller.role_on_group(&group.path);
         let visible = role.is_some()
             || caller.member_below(&group.path)
@@ -302,12 +298,5 @@ impl App {
             role,
             owner: caller.user.id,
         })
-    }
-}
-
-fn find_group(conn: &Connection, key: &str) -> Result<Option<Group>, StorageError> {
-    match key.parse::<i64>() {
-        Ok(id) => namespaces::group_by_id(conn, id),
-        Err(_) => namespaces::group_by_path(conn, key),
     }
 }

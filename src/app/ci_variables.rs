@@ -3,13 +3,14 @@
 //! HTTP endpoint for CI runners asks with a [`CiVariablesReader`], the capability that only
 //! a Maintainer+ user or an administrator gets (never a deploy token).
 
+use super::namespaces::project_by_key;
 use super::{App, AppError};
 use crate::domain::ci_variables::{
     CiVariable, GITLAB_DEPLOY_TOKEN_NAME, Inputs, pick_token, variables,
 };
 use crate::domain::namespace::{Project, RegistryAccess};
 use crate::domain::token::{DeployToken, Holder, PlainToken};
-use crate::storage::{Conn, ci_secrets, namespaces, tokens};
+use crate::storage::{Conn, ci_secrets, tokens};
 
 /// Where CI jobs find the registry: the `ci_registry` setting, for the HTTP endpoint.
 #[derive(Clone, Debug, Default)]
@@ -105,11 +106,7 @@ impl App {
 }
 
 fn find_project(conn: &Conn, key: &str) -> Result<Project, AppError> {
-    let project = match key.parse::<i64>() {
-        Ok(id) => namespaces::project_by_id(conn, id)?,
-        Err(_) => namespaces::project_by_path(conn, key)?,
-    };
-    project.ok_or_else(|| AppError::NotFound(format!("project {key} not found")))
+    project_by_key(conn, key)?.ok_or_else(|| AppError::NotFound(format!("project {key} not found")))
 }
 
 fn project_holder(project: &Project) -> Holder {

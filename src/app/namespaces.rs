@@ -3,6 +3,7 @@
 use super::{App, AppError};
 use crate::domain::namespace::{Group, NamespacePath, Project, RegistryAccess, Visibility};
 use crate::domain::token::{Holder, validate_name};
+use crate::storage::StorageError;
 use crate::storage::namespaces as db;
 use rusqlite::Connection;
 
@@ -96,28 +97,40 @@ impl App {
 pub fn resolve_holder(conn: &Connection, holder: HolderRef<'_>) -> Result<Holder, AppError> {
     match holder {
         HolderRef::Project(key) => {
-            let project = match key.parse::<i64>() {
-                Ok(id) => db::project_by_id(conn, id)?,
-                Err(_) => db::project_by_path(conn, key)?,
-            };
-            let p =
-                project.ok_or_else(|| AppError::NotFound(format!("project {key} not found")))?;
+            let p = project_by_key(conn, key)?
+                .ok_or_else(|| AppError::NotFound(format!("project {key} not found")))?;
             Ok(Holder::Project {
                 id: p.id,
                 path: p.path,
             })
         }
         HolderRef::Group(key) => {
-            let group = match key.parse::<i64>() {
-                Ok(id) => db::group_by_id(conn, id)?,
-                Err(_) => db::group_by_path(conn, key)?,
-            };
-            let g = group.ok_or_else(|| AppError::NotFound(format!("group {key} not found")))?;
+            let g = group_by_key(conn, key)?
+                .ok_or_else(|| AppError::NotFound(format!("group {key} not found")))?;
             Ok(Holder::Group {
                 id: g.id,
                 path: g.path,
             })
         }
+    }
+}
+
+/// A project by GitLab's `:id`: a numeric id, or else a full path.
+pub(super) fn project_by_key(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<Project>, StorageError> {
+    match key.parse::<i64>() {
+        Ok(id) => db::project_by_id(conn, id),
+        Err(_) => db::project_by_path(conn, key),
+    }
+}
+
+/// A group by GitLab's `:id`: a numeric id, or else a full path.
+pub(super) fn group_by_key(conn: &Connection, key: &str) -> Result<Option<Group>, StorageError> {
+    match key.parse::<i64>() {
+        Ok(id) => db::group_by_id(conn, id),
+        Err(_) => db::group_by_path(conn, key),
     }
 }
 
