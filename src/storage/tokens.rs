@@ -21,11 +21,23 @@ pub struct NewDeployToken<'a> {
     pub expires_at: Option<OffsetDateTime>,
 }
 
+/// Columns of a token joined with its holder's path, reading the tokens as `$tokens` (the
+/// table aliased `t`, perhaps with an index hint). A macro so that every query is one
+/// `&'static str`, built at compile time rather than on each call.
+macro_rules! select {
+    ($tokens:literal) => {
+        concat!(
+            "SELECT t.id, t.name, t.username, t.scopes, t.expires_at, t.revoked_at, \
+             t.created_at, t.project_id, p.path, t.group_id, g.path FROM ",
+            $tokens,
+            " LEFT JOIN projects p ON p.id = t.project_id \
+             LEFT JOIN groups g ON g.id = t.group_id"
+        )
+    };
+}
+
 /// Columns of a token joined with its holder's path.
-const SELECT: &str = "SELECT t.id, t.name, t.username, t.scopes, t.expires_at, t.revoked_at, \
-     t.created_at, t.project_id, p.path, t.group_id, g.path \
-     FROM deploy_tokens t LEFT JOIN projects p ON p.id = t.project_id \
-     LEFT JOIN groups g ON g.id = t.group_id";
+const SELECT: &str = select!("deploy_tokens t");
 
 fn token_row(r: &Row<'_>) -> rusqlite::Result<DeployToken> {
     let scopes: String = r.get(3)?;
@@ -109,7 +121,7 @@ pub(crate) fn insert_row(
 
 /// The token with this id.
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<DeployToken>, StorageError> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE t.id = ?1"))?;
+    let mut stmt = conn.prepare_cached(concat!(select!("deploy_tokens t"), " WHERE t.id = ?1"))?;
     Ok(stmt.query_row([id], token_row).optional()?)
 }
 
@@ -119,7 +131,8 @@ pub fn by_digest(
     conn: &Connection,
     digest: &TokenDigest,
 ) -> Result<Option<DeployToken>, StorageError> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE t.digest = ?1"))?;
+    let mut stmt =
+        conn.prepare_cached(concat!(select!("deploy_tokens t"), " WHERE t.digest = ?1"))?;
     Ok(stmt.query_row([&digest.0[..]], token_row).optional()?)
 }
 
@@ -133,13 +146,10 @@ pub fn by_login(
     digest: &TokenDigest,
     username: &str,
 ) -> Result<Option<DeployToken>, StorageError> {
-    let from = SELECT.replacen(
-        "deploy_tokens t ",
-        "deploy_tokens t INDEXED BY deploy_tokens_login ",
-        1,
-    );
-    let sql = format!("{from} WHERE t.digest = ?1 AND t.username = ?2");
-    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut stmt = conn.prepare_cached(concat!(
+        select!("deploy_tokens t INDEXED BY deploy_tokens_login"),
+        " WHERE t.digest = ?1 AND t.username = ?2"
+    ))?;
     Ok(stmt
         .query_row(params![&digest.0[..], username], token_row)
         .optional()?)
