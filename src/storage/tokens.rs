@@ -125,22 +125,12 @@ pub fn by_id(conn: &Connection, id: i64) -> Result<Option<DeployToken>, StorageE
     Ok(stmt.query_row([id], token_row).optional()?)
 }
 
-/// The token whose secret has this digest (revoked and expired ones included: the caller
-/// decides, so that every refusal looks the same).
-pub fn by_digest(
-    conn: &Connection,
-    digest: &TokenDigest,
-) -> Result<Option<DeployToken>, StorageError> {
-    let mut stmt =
-        conn.prepare_cached(concat!(select!("deploy_tokens t"), " WHERE t.digest = ?1"))?;
-    Ok(stmt.query_row([&digest.0[..]], token_row).optional()?)
-}
-
 /// The token with this secret digest and this username. A known secret given with another
 /// username finds nothing, like an unknown secret: both refusals end in the same index
 /// (`deploy_tokens_login`, named so the planner cannot pick the digest-only one and visit
 /// the row), so their timing does not tell "wrong username" from "no such token".
-/// Revoked and expired tokens are returned, as by [`by_digest`].
+/// Revoked and expired tokens are returned too: the caller decides, so that every refusal
+/// looks the same.
 pub fn by_login(
     conn: &Connection,
     digest: &TokenDigest,
