@@ -60,10 +60,7 @@ impl GitLabError {
 
     /// 400 `{"error":"<text>"}`.
     pub fn bad_request(text: impl Into<String>) -> GitLabError {
-        GitLabError {
-            status: StatusCode::BAD_REQUEST,
-            body: json!({ "error": text.into() }),
-        }
+        GitLabError::with_status(StatusCode::BAD_REQUEST, text)
     }
 
     /// Another 4xx with `{"error":"<text>"}` (413, 415).
