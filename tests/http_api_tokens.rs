@@ -211,6 +211,11 @@ fn bad_create_requests_name_the_field_and_create_nothing() {
             "expires_at is invalid",
         ),
         (
+            // In the year 10000 once in UTC: more than storage can read back.
+            json!({"name": "x", "scopes": ["read_registry"], "expires_at": "9999-12-31T23:59:59-23:59"}),
+            "expires_at is invalid",
+        ),
+        (
             json!({"name": "x", "scopes": ["read_registry"], "username": "a b"}),
             "username is invalid",
         ),

@@ -8,7 +8,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 use std::fmt;
 use std::str::FromStr;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, Time};
+use time::{Date, OffsetDateTime, Time, UtcOffset};
 
 /// Prefix of every deploy-token secret; secret scanners recognise it.
 pub const DEPLOY_TOKEN_PREFIX: &str = "gldt-";
@@ -188,7 +188,12 @@ pub fn parse_expiry(text: &str, now: OffsetDateTime) -> Result<OffsetDateTime, T
     let date_format = time::macros::format_description!("[year]-[month]-[day]");
     let at = match Date::parse(text, date_format) {
         Ok(date) => date.with_time(Time::MIDNIGHT).assume_utc(),
-        Err(_) => OffsetDateTime::parse(text, &Rfc3339).map_err(|_| invalid())?,
+        // In UTC, as it is stored: an offset can push 9999-12-31 into a year that cannot be
+        // read back, so such an instant is invalid input rather than a storage failure later.
+        Err(_) => OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .and_then(|at| at.checked_to_offset(UtcOffset::UTC))
+            .ok_or_else(invalid)?,
     };
     if at <= now {
         return Err(TokenError::ExpiryInPast);

@@ -112,3 +112,18 @@ fn constant_time_comparison() {
     assert!(!constant_time_eq("abc", "abd"));
     assert!(!constant_time_eq("abc", "ab"));
 }
+
+#[test]
+fn expiry_beyond_the_last_storable_instant_is_invalid() {
+    // 9999-12-31 23:59:59 at -23:59 is in the year 10000 in UTC, which cannot be stored and
+    // read back; it must be refused as input, not fail later in storage.
+    let now = datetime!(2026-11-25 12:00 UTC);
+    assert!(matches!(
+        parse_expiry("9999-12-31T23:59:59-23:59", now),
+        Err(TokenError::InvalidExpiry(_))
+    ));
+    assert_eq!(
+        parse_expiry("9999-12-31T23:59:59Z", now).unwrap(),
+        datetime!(9999-12-31 23:59:59 UTC)
+    );
+}
