@@ -151,7 +151,7 @@ impl ProjectAccess {
     pub fn token_reader(&self) -> Result<TokenReader, AccessError> {
         require(self.role, AccessLevel::Maintainer)?;
         Ok(TokenReader {
-            holder: Some(self.holder()),
+            holder: Some(self.project.holder()),
         })
     }
 
@@ -159,7 +159,7 @@ impl ProjectAccess {
     pub fn token_manager(&self) -> Result<TokenManager, AccessError> {
         require(self.role, AccessLevel::Maintainer)?;
         Ok(TokenManager {
-            holder: self.holder(),
+            holder: self.project.holder(),
         })
     }
 
@@ -170,13 +170,6 @@ impl ProjectAccess {
         Ok(CiVariablesReader {
             project: self.project.clone(),
         })
-    }
-
-    fn holder(&self) -> Holder {
-        Holder::Project {
-            id: self.project.id,
-            path: self.project.path.clone(),
-        }
     }
 }
 
@@ -192,7 +185,7 @@ impl GroupAccess {
     pub fn token_reader(&self) -> Result<TokenReader, AccessError> {
         require(self.role, AccessLevel::Maintainer)?;
         Ok(TokenReader {
-            holder: Some(self.holder()),
+            holder: Some(self.group().holder()),
         })
     }
 
@@ -200,7 +193,7 @@ impl GroupAccess {
     pub fn token_manager(&self) -> Result<TokenManager, AccessError> {
         require(self.role, AccessLevel::Owner)?;
         Ok(TokenManager {
-            holder: self.holder(),
+            holder: self.group().holder(),
         })
     }
 
@@ -219,14 +212,6 @@ impl GroupAccess {
         Ok(ProjectCreator {
             group: self.group().clone(),
         })
-    }
-
-    fn holder(&self) -> Holder {
-        let group = self.group();
-        Holder::Group {
-            id: group.id,
-            path: group.path.clone(),
-        }
     }
 }
 

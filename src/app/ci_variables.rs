@@ -61,7 +61,7 @@ impl App {
         registry: Option<&str>,
     ) -> Result<Vec<CiVariable>, AppError> {
         let now = self.now();
-        let own = tokens::list(conn, Some(&project_holder(project)), true, now)?;
+        let own = tokens::list(conn, Some(&project.holder()), true, now)?;
         let parent = Holder::Group {
             id: project.group_id,
             path: String::new(),
@@ -107,11 +107,4 @@ impl App {
 
 fn find_project(conn: &Conn, key: &str) -> Result<Project, AppError> {
     project_by_key(conn, key)?.ok_or_else(|| AppError::NotFound(format!("project {key} not found")))
-}
-
-fn project_holder(project: &Project) -> Holder {
-    Holder::Project {
-        id: project.id,
-        path: project.path.clone(),
-    }
 }

@@ -99,18 +99,12 @@ pub fn resolve_holder(conn: &Connection, holder: HolderRef<'_>) -> Result<Holder
         HolderRef::Project(key) => {
             let p = project_by_key(conn, key)?
                 .ok_or_else(|| AppError::NotFound(format!("project {key} not found")))?;
-            Ok(Holder::Project {
-                id: p.id,
-                path: p.path,
-            })
+            Ok(p.holder())
         }
         HolderRef::Group(key) => {
             let g = group_by_key(conn, key)?
                 .ok_or_else(|| AppError::NotFound(format!("group {key} not found")))?;
-            Ok(Holder::Group {
-                id: g.id,
-                path: g.path,
-            })
+            Ok(g.holder())
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Groups and projects: paths follow the registry's repository-name grammar, so every
 //! project path is also a valid image name prefix.
 
+use super::token::Holder;
 use std::fmt;
 use std::str::FromStr;
 
@@ -202,6 +203,24 @@ impl Project {
             path: self.path.clone(),
             visibility: self.visibility,
             registry: self.registry,
+        }
+    }
+
+    /// The project as the holder of deploy tokens.
+    pub fn holder(&self) -> Holder {
+        Holder::Project {
+            id: self.id,
+            path: self.path.clone(),
+        }
+    }
+}
+
+impl Group {
+    /// The group as the holder of deploy tokens.
+    pub fn holder(&self) -> Holder {
+        Holder::Group {
+            id: self.id,
+            path: self.path.clone(),
         }
     }
 }
