@@ -6,7 +6,8 @@ use super::registry_auth::{AuthError, Credentials, authenticate};
 use crate::domain::authz::Refusal;
 use crate::domain::forward::{Allowed, ProjectKey, Route, Target, decide, targets};
 use crate::domain::namespace::ProjectFacts;
-use crate::storage::{Conn, StorageError, namespaces};
+use crate::storage::{self, StorageError, namespaces};
+use rusqlite::Connection;
 use std::sync::Arc;
 
 /// What the proxy told us about the request it holds.
@@ -84,11 +85,15 @@ impl ForwardAuth {
         };
         let now = self.app.now();
         let conn = self.app.conn()?;
-        let subject = authenticate(&conn, &req.credentials, "").map_err(|e| match e {
-            AuthError::Storage(e) => ForwardError::Storage(e),
-            other => ForwardError::Unauthorized(unauthorized_message(&other)),
+        // Both lookups in one read snapshot, as on the token path (storage::read_snapshot).
+        let (subject, resolved) = storage::read_snapshot(&conn, |conn| {
+            let subject = authenticate(conn, &req.credentials, "").map_err(|e| match e {
+                AuthError::Storage(e) => ForwardError::Storage(e),
+                other => ForwardError::Unauthorized(unauthorized_message(&other)),
+            })?;
+            Ok::<_, ForwardError>((subject, resolve(conn, &readings)?))
         })?;
-        let (target, project) = match resolve(&conn, &readings)? {
+        let (target, project) = match resolved {
             Some((target, facts)) => (target, Some(facts)),
             None => (first, None),
         };
@@ -118,7 +123,7 @@ fn unauthorized_message(e: &AuthError) -> &'static str {
 
 /// The first reading that names an existing project.
 fn resolve<'t>(
-    conn: &Conn,
+    conn: &Connection,
     readings: &'t [Target],
 ) -> Result<Option<(&'t Target, ProjectFacts)>, StorageError> {
     for target in readings {
