@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 /// Largest request body accepted.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Named parameters; absent and `null` mean the same.
-#[derive(Debug, Default)]
+/// Named parameters; absent and `null` mean the same. No `Debug`: a GitLab client may put
+/// `private_token` in the query string, and a printed `Params` would show it.
+#[derive(Default)]
 pub struct Params(Map<String, Value>);
 
 impl Params {
