@@ -214,6 +214,23 @@ fn instance_list_is_for_admins_and_paginates() {
         ["", "1"]
     );
     assert!(!r.header("link").contains("rel=\"next\""));
+    // a secret put in the query is not echoed into the Link header
+    let r = get(
+        &s,
+        "/deploy_tokens?private_token=glpat-in-the-query&active=false",
+        &root,
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("link").contains("active=false"),
+        "{}",
+        r.header("link")
+    );
+    assert!(
+        !r.header("link").contains("glpat-in-the-query"),
+        "{}",
+        r.header("link")
+    );
     let r = get(&s, "/deploy_tokens?per_page=500", &root);
     assert_eq!(r.header("x-per-page"), "100");
     let r = get(&s, "/deploy_tokens?page=0", &root);

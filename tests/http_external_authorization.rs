@@ -4,9 +4,10 @@
 
 mod harness;
 
-use harness::{ForwardOptions, PROXY, TestServer, error_of};
+use harness::{ForwardOptions, PROXY, SERVICE, START, TestServer, error_of};
 use regauth::app::namespaces::HolderRef::{Group, Project};
 use regauth::domain::forward::{Route, RouteKind};
+use regauth::domain::token::PlainToken;
 
 const GIT_REFUSAL: &str = "deploy tokens cannot be used for Git or package registry operations while external authorization is enabled";
 const REGISTRY_REFUSAL: &str = "deploy tokens cannot be used on the container registry or the dependency proxy while external authorization is enabled";
@@ -163,4 +164,29 @@ fn configured_routes_replace_the_defaults() {
         reason,
         "this URI names no project on any forward-auth route"
     );
+}
+
+#[test]
+fn a_deploy_tokens_refresh_token_is_not_handed_back() {
+    let s = external();
+    let (id, _, _) = s.token(Group("acme"), &["read_registry"]);
+    // A refresh token issued before external authorization was switched on.
+    let refresh = "rgrt-issued-before-external-authorization";
+    let digest = PlainToken::from_client(refresh).digest();
+    regauth::storage::refresh::insert(&s.app.conn().unwrap(), &digest, id, SERVICE, START).unwrap();
+    let (status, body) = s.post_token(&[
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh),
+        ("service", SERVICE),
+        ("access_type", "offline"),
+        (
+            "scope",
+            "repository:acme/pub:pull repository:acme/backend/api:pull",
+        ),
+    ]);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    let jwt = body["token"].as_str().unwrap();
+    assert_eq!(s.access(jwt), ["repository:acme/pub:pull"]);
+    assert_eq!(s.verify(jwt).1["sub"], "");
 }

@@ -42,14 +42,17 @@ impl App {
         fields: &NamespaceFields<'_>,
     ) -> Result<Vec<Group>, AccessError> {
         let path = full_path(creator.parent.as_ref(), fields.path)?;
-        let group = self.create_group_named(&path, Some(fields.name), fields.visibility)?;
-        let of = MemberOf::Group {
-            id: group.id,
-            path: group.path.clone(),
-        };
-        let conn = self.conn()?;
-        users::set_membership(&conn, creator.owner, &of, AccessLevel::Owner, self.now())?;
-        Ok(namespaces::group_chain(&conn, &group.path)?)
+        let now = self.now();
+        let group =
+            self.create_group_then(&path, Some(fields.name), fields.visibility, |tx, g| {
+                let of = MemberOf::Group {
+                    id: g.id,
+                    path: g.path.clone(),
+                };
+                users::set_membership(tx, creator.owner, &of, AccessLevel::Owner, now)?;
+                Ok(())
+            })?;
+        Ok(namespaces::group_chain(&*self.conn()?, &group.path)?)
     }
 
     /// Create a project in the capability's group.

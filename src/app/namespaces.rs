@@ -29,22 +29,33 @@ impl App {
         name: Option<&str>,
         visibility: Visibility,
     ) -> Result<Group, AppError> {
+        self.create_group_then(path, name, visibility, |_, _| Ok(()))
+    }
+
+    /// Create a group and, in the same transaction, run `then` on it (e.g. make its creator
+    /// the owner), so that either both happen or neither.
+    pub(crate) fn create_group_then(
+        &self,
+        path: &str,
+        name: Option<&str>,
+        visibility: Visibility,
+        then: impl FnOnce(&Connection, &Group) -> Result<(), AppError>,
+    ) -> Result<Group, AppError> {
         let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
         let name = display_name(name, &path)?;
-        let conn = self.conn()?;
-        ensure_free(&conn, &path)?;
+        let mut conn = self.conn()?;
+        let tx = conn
+            .transaction()
+            .map_err(crate::storage::StorageError::from)?;
+        ensure_free(&tx, &path)?;
         let parent_id = match path.parent() {
-            Some(parent) => Some(require_group(&conn, parent.as_str())?.id),
+            Some(parent) => Some(require_group(&tx, parent.as_str())?.id),
             None => None,
         };
-        Ok(db::insert_group(
-            &conn,
-            parent_id,
-            path.as_str(),
-            &name,
-            visibility,
-            self.now(),
-        )?)
+        let group = db::insert_group(&tx, parent_id, path.as_str(), &name, visibility, self.now())?;
+        then(&tx, &group)?;
+        tx.commit().map_err(crate::storage::StorageError::from)?;
+        Ok(group)
     }
 
     /// Create a project inside an existing group.

@@ -168,7 +168,7 @@ impl TokenService {
             }
         };
         let refresh_token = match &req.credentials {
-            Credentials::RefreshToken(existing) if req.offline => {
+            Credentials::RefreshToken(existing) if req.offline && restricted.is_none() => {
                 Some(existing.expose().to_owned())
             }
             Credentials::Password { .. } if req.offline && restricted.is_none() => {

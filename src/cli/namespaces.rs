@@ -3,7 +3,7 @@
 
 use super::{CliResult, print_json};
 use crate::app::App;
-use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json};
+use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json, rfc3339};
 use crate::app::namespaces::HolderRef;
 use crate::domain::namespace::{RegistryAccess, Visibility};
 use clap::{Args, Subcommand};
@@ -182,43 +182,45 @@ pub(super) fn token(app: &App, cmd: TokenCommand) -> CliResult {
             holder,
             active,
             json,
-        } => {
-            let now = app.now();
-            let tokens = app.list_deploy_tokens(Some(holder.holder()), active)?;
-            if json {
-                let all: Vec<_> = tokens
-                    .iter()
-                    .map(|t| deploy_token_json(t, now, None))
-                    .collect();
-                print_json(&serde_json::Value::Array(all));
-            } else {
-                for t in &tokens {
-                    let state = if t.revoked {
-                        "revoked"
-                    } else if t.is_expired(now) {
-                        "expired"
-                    } else {
-                        "active"
-                    };
-                    let expires = t
-                        .expires_at
-                        .map_or("never".into(), crate::app::deploy_tokens::rfc3339);
-                    println!(
-                        "{}\t{}\t{}\t{}\texpires {}\t{}",
-                        t.id,
-                        t.name,
-                        t.username,
-                        t.scopes.to_stored(),
-                        expires,
-                        state
-                    );
-                }
-            }
-        }
+        } => list_tokens(app, &holder, active, json)?,
         TokenCommand::Revoke { id } => {
             let t = app.revoke_deploy_token(id)?;
             println!("revoked deploy token {} ({})", t.id, t.username);
         }
+    }
+    Ok(())
+}
+
+/// `token list`: JSON entities, or one tab-separated line a token with its state.
+fn list_tokens(app: &App, holder: &HolderArgs, active: bool, json: bool) -> CliResult {
+    let now = app.now();
+    let tokens = app.list_deploy_tokens(Some(holder.holder()), active)?;
+    if json {
+        let all: Vec<_> = tokens
+            .iter()
+            .map(|t| deploy_token_json(t, now, None))
+            .collect();
+        print_json(&serde_json::Value::Array(all));
+        return Ok(());
+    }
+    for t in &tokens {
+        let state = if t.revoked {
+            "revoked"
+        } else if t.is_expired(now) {
+            "expired"
+        } else {
+            "active"
+        };
+        let expires = t.expires_at.map_or("never".into(), rfc3339);
+        println!(
+            "{}\t{}\t{}\t{}\texpires {}\t{}",
+            t.id,
+            t.name,
+            t.username,
+            t.scopes.to_stored(),
+            expires,
+            state
+        );
     }
     Ok(())
 }

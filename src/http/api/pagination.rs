@@ -66,7 +66,9 @@ impl Page {
         let info = req.connection_info();
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-        pairs.retain(|(k, _)| k != "page" && k != "per_page");
+        // A secret a client put in the query (GitLab accepts `private_token=` there) must not
+        // be echoed into headers that proxies log.
+        pairs.retain(|(k, _)| !matches!(k.as_str(), "page" | "per_page" | "private_token"));
         pairs.push(("page".into(), page.to_string()));
         pairs.push(("per_page".into(), self.per_page.to_string()));
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
