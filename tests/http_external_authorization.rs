@@ -4,7 +4,7 @@
 
 mod harness;
 
-use harness::{ForwardOptions, PROXY, SERVICE, START, TestServer, error_of};
+use harness::{ForwardOptions, PROXY, SERVICE, START, TestServer, error_of, forward};
 use regauth::app::namespaces::HolderRef::{Group, Project};
 use regauth::domain::forward::{Route, RouteKind};
 use regauth::domain::token::PlainToken;
@@ -23,21 +23,8 @@ fn external() -> TestServer {
 
 /// (status, reason) of a forward-auth check.
 fn check(s: &TestServer, method: &str, uri: &str, creds: Option<(&str, &str)>) -> (u16, String) {
-    let mut req = s
-        .http
-        .get(s.url("/auth/forward"))
-        .header("X-Original-Method", method)
-        .header("X-Original-URI", uri);
-    if let Some((u, p)) = creds {
-        req = req.basic_auth(u, Some(p));
-    }
-    let res = req.send().unwrap();
-    let reason = res
-        .headers()
-        .get("x-regauth-reason")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (res.status().as_u16(), reason)
+    let answer = forward::nginx(s, method, uri, creds);
+    (answer.status, answer.reason.unwrap_or_default())
 }
 
 #[test]

@@ -159,24 +159,7 @@ fn registry_and_proxy_tokens_are_not_interchangeable() {
     assert_eq!(s.verify_for(&proxy_jwt, PROXY).1["aud"], PROXY);
     assert_eq!(s.verify(&registry_jwt).1["aud"], SERVICE);
     // refresh tokens are bound to the service they were issued for
-    let (_, body) = s.post_token(&[
-        ("grant_type", "password"),
-        ("username", &user),
-        ("password", &secret),
-        ("service", SERVICE),
-        ("access_type", "offline"),
-    ]);
-    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
-    let on_proxy = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh.as_str()),
-        ("service", PROXY),
-    ];
-    assert_eq!(s.post_token(&on_proxy).0, 401);
-    let on_registry = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh.as_str()),
-        ("service", SERVICE),
-    ];
-    assert_eq!(s.post_token(&on_registry).0, 200);
+    let refresh = s.refresh_token(&user, &secret, SERVICE);
+    assert_eq!(s.refresh(&refresh, PROXY).0, 401);
+    assert_eq!(s.refresh(&refresh, SERVICE).0, 200);
 }

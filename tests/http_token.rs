@@ -369,11 +369,7 @@ fn post_password_and_refresh_grants() {
     ]);
     assert_eq!(body["refresh_token"], refresh.as_str());
     // bad refresh token and bad grant type
-    let (status, body) = s.post_token(&[
-        ("grant_type", "refresh_token"),
-        ("refresh_token", "rgrt-nope"),
-        ("service", SERVICE),
-    ]);
+    let (status, body) = s.refresh("rgrt-nope", SERVICE);
     assert_eq!((status, error_of(&body).0.as_str()), (401, "UNAUTHORIZED"));
     let (status, _) = s.post_token(&[("grant_type", "client_credentials"), ("service", SERVICE)]);
     assert_eq!(status, 400);
@@ -390,11 +386,7 @@ fn post_password_and_refresh_grants() {
 
     // revocation kills the refresh token at once
     s.app.revoke_deploy_token(id).unwrap();
-    let (status, body) = s.post_token(&[
-        ("grant_type", "refresh_token"),
-        ("refresh_token", &refresh),
-        ("service", SERVICE),
-    ]);
+    let (status, body) = s.refresh(&refresh, SERVICE);
     assert_eq!((status, error_of(&body).0.as_str()), (401, "UNAUTHORIZED"));
 }
 
@@ -418,22 +410,10 @@ fn expired_deploy_token_kills_its_refresh_token() {
     s.seed();
     let (_, user, secret) =
         s.token_expiring(HolderRef::Group("acme"), RO, Some("2026-11-26T00:00:00Z"));
-    let (_, body) = s.post_token(&[
-        ("grant_type", "password"),
-        ("username", &user),
-        ("password", &secret),
-        ("service", SERVICE),
-        ("access_type", "offline"),
-    ]);
-    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh.as_str()),
-        ("service", SERVICE),
-    ];
-    assert_eq!(s.post_token(&form).0, 200);
+    let refresh = s.refresh_token(&user, &secret, SERVICE);
+    assert_eq!(s.refresh(&refresh, SERVICE).0, 200);
     s.clock.set(time::macros::datetime!(2026-11-26 00:00 UTC));
-    assert_eq!(s.post_token(&form).0, 401);
+    assert_eq!(s.refresh(&refresh, SERVICE).0, 401);
 }
 
 /// A reader that hands out its bytes in small pieces, so reqwest sends the body chunked

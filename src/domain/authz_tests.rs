@@ -1,32 +1,11 @@
 //! The authorization matrix as a table.
 
 use super::*;
-use crate::domain::fixtures::{NOW, deploy_token};
-use crate::domain::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use crate::domain::fixtures::{NOW, deploy_token, projects};
+use crate::domain::namespace::repository_in;
 use crate::domain::scope::parse_all;
 use crate::domain::token::{DeployToken, Holder};
 use time::macros::datetime;
-
-fn projects() -> Vec<ProjectFacts> {
-    let p = |id, path: &str, visibility, registry| ProjectFacts {
-        id,
-        path: path.into(),
-        visibility,
-        registry,
-    };
-    use RegistryAccess as R;
-    use Visibility as V;
-    vec![
-        p(1, "acme/backend/api", V::Private, R::Enabled),
-        p(2, "acme/frontend/web", V::Private, R::Enabled),
-        p(3, "acme/pub", V::Public, R::Enabled),
-        p(4, "acme/pubpriv", V::Public, R::Private),
-        p(5, "acme/off", V::Public, R::Disabled),
-        p(6, "acme/internal", V::Internal, R::Enabled),
-        p(7, "acme/backend/sub/deep", V::Private, R::Enabled),
-        p(8, "other/app", V::Private, R::Enabled),
-    ]
-}
 
 fn token(holder: Holder, scopes: &[&str]) -> DeployToken {
     deploy_token(10, "ci", "gitlab+deploy-token-10", holder, scopes)

@@ -1,31 +1,12 @@
 //! The authorization matrix for users with personal access tokens, as a table.
 
 use super::*;
-use crate::domain::fixtures::NOW;
-use crate::domain::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use crate::domain::fixtures::{NOW, projects};
+use crate::domain::namespace::repository_in;
 use crate::domain::role::{AccessLevel, MemberOf, Membership, Memberships};
 use crate::domain::scope::parse_all;
 use crate::domain::user::{PatScopes, PersonalAccessToken, User, UserCredential};
 use time::macros::datetime;
-
-fn projects() -> Vec<ProjectFacts> {
-    let p = |id, path: &str, visibility, registry| ProjectFacts {
-        id,
-        path: path.into(),
-        visibility,
-        registry,
-    };
-    use RegistryAccess as R;
-    use Visibility as V;
-    vec![
-        p(1, "acme/backend/api", V::Private, R::Enabled),
-        p(2, "acme/frontend/web", V::Private, R::Enabled),
-        p(3, "acme/pub", V::Public, R::Enabled),
-        p(4, "acme/pubpriv", V::Public, R::Private),
-        p(5, "acme/off", V::Public, R::Disabled),
-        p(6, "acme/internal", V::Internal, R::Enabled),
-    ]
-}
 
 /// Who asks: a role (on project 1, or on group `acme` when `on_group`), scopes, admin flag.
 struct Who {

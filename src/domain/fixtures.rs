@@ -37,3 +37,25 @@ pub fn project_facts(id: i64, path: &str, visibility: Visibility) -> ProjectFact
         registry: RegistryAccess::Enabled,
     }
 }
+
+/// Projects of every visibility and registry level under `acme`, nested ones, and `other/app`.
+pub fn projects() -> Vec<ProjectFacts> {
+    let p = |id, path: &str, visibility, registry| ProjectFacts {
+        id,
+        path: path.into(),
+        visibility,
+        registry,
+    };
+    use RegistryAccess as R;
+    use Visibility as V;
+    vec![
+        p(1, "acme/backend/api", V::Private, R::Enabled),
+        p(2, "acme/frontend/web", V::Private, R::Enabled),
+        p(3, "acme/pub", V::Public, R::Enabled),
+        p(4, "acme/pubpriv", V::Public, R::Private),
+        p(5, "acme/off", V::Public, R::Disabled),
+        p(6, "acme/internal", V::Internal, R::Enabled),
+        p(7, "acme/backend/sub/deep", V::Private, R::Enabled),
+        p(8, "other/app", V::Private, R::Enabled),
+    ]
+}

@@ -207,6 +207,28 @@ impl TestServer {
         (status, res.json().unwrap())
     }
 
+    /// A refresh token from the password grant with `access_type=offline` for `service`.
+    pub fn refresh_token(&self, user: &str, secret: &str, service: &str) -> String {
+        let (status, body) = self.post_token(&[
+            ("grant_type", "password"),
+            ("username", user),
+            ("password", secret),
+            ("service", service),
+            ("access_type", "offline"),
+        ]);
+        assert_eq!(status, 200, "{body}");
+        body["refresh_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The refresh-token grant for `service`, no scope.
+    pub fn refresh(&self, refresh_token: &str, service: &str) -> (u16, Value) {
+        self.post_token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("service", service),
+        ])
+    }
+
     /// Verify a JWT's signature with the certificate published at /jwt/certs.pem and
     /// return (header, claims).
     pub fn verify(&self, jwt: &str) -> (jsonwebtoken::Header, Value) {
