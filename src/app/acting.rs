@@ -2,6 +2,30 @@
 //! authenticate the caller in it, and hand the work an [`Acting`]. Looking projects and
 //! groups up, checking the caller's role, and the writes those checks guard all run in that
 //! one transaction, and the capabilities it hands out carry its [`Brand`].
+//!
+//! A check and the write it guards share the transaction:
+//!
+//! ```no_run
+//! # use regauth::app::{App, access::AccessError, guarded::DeployTokenFields};
+//! # fn create(app: &App, fields: &DeployTokenFields<'_>) -> Result<(), AccessError> {
+//! app.writing(None, |acting| {
+//!     let manager = acting.project_access("acme/api")?.token_manager()?;
+//!     acting.create_deploy_token_as(&manager, fields)
+//! })?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! and a capability cannot leave the transaction that checked it ("lifetime may not live
+//! long enough"), to be used in another:
+//!
+//! ```compile_fail
+//! # use regauth::app::{App, access::AccessError};
+//! # fn escape(app: &App) -> Result<(), AccessError> {
+//! let manager = app.writing(None, |acting| acting.project_access("acme/api")?.token_manager())?;
+//! # Ok(())
+//! # }
+//! ```
 
 use super::App;
 use super::access::TokenReader;
