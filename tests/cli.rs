@@ -156,6 +156,9 @@ fn bad_input_fails_on_stderr_and_changes_nothing() {
     ok(d, &["project", "create", "acme/app"]);
     let cases: &[(&[&str], &str)] = &[
         (&["group", "create", "Acme"], "invalid path"),
+        (&["group", "create", "acme/p.git"], "path: invalid path"),
+        (&["group", "create", "acme/feed.atom"], ".git or .atom"),
+        (&["project", "create", "acme/app.git"], "path: invalid path"),
         (&["group", "create", "acme"], "already taken"),
         (&["group", "create", "nope/sub"], "group nope not found"),
         (&["project", "create", "lonely"], "lives in a group"),

@@ -18,8 +18,8 @@ const SECRET_BYTES: usize = 24;
 /// Why a token attribute was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    /// `name` empty or too long.
-    #[error("name must be 1 to 255 characters")]
+    /// `name` empty, too long or holding control characters.
+    #[error("name must be 1 to 255 characters, without control characters")]
     InvalidName,
     /// `username` does not match `^[A-Za-z0-9.+_-]+$` or is too long.
     #[error("username must match ^[A-Za-z0-9.+_-]+$ and be at most 255 characters")]
@@ -153,10 +153,12 @@ impl FromStr for TokenScope {
 /// The scopes of a deploy token: a non-empty set of [`TokenScope`]s.
 pub type TokenScopes = ScopeSet<TokenScope>;
 
-/// A validated token name (1..=255 characters).
+/// A validated name of a token, group or project: 1..=255 characters, not blank, no control
+/// characters.
 pub fn validate_name(name: &str) -> Result<(), TokenError> {
     let len = name.chars().count();
-    if len == 0 || len > 255 || name.trim().is_empty() {
+    // Control characters would forge lines in logs and terminals that print the name.
+    if len == 0 || len > 255 || name.trim().is_empty() || name.chars().any(char::is_control) {
         return Err(TokenError::InvalidName);
     }
     Ok(())

@@ -52,6 +52,17 @@ fn names() {
     assert!(validate_name("").is_err());
     assert!(validate_name("   ").is_err());
     assert!(validate_name(&"n".repeat(256)).is_err());
+    assert!(validate_name("Backend team ü").is_ok());
+    for bad in [
+        "a\nb",
+        "a\rb",
+        "tab\there",
+        "esc\u{1b}[31m",
+        "del\u{7f}",
+        "nl\u{85}",
+    ] {
+        assert!(validate_name(bad).is_err(), "{bad:?}");
+    }
 }
 
 #[test]
