@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod ci_variables;
+pub mod credential;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod forward;
