@@ -8,6 +8,7 @@ pub(crate) mod fixtures;
 pub mod forward;
 pub mod namespace;
 pub mod proxy;
+pub mod repository_name;
 pub mod role;
 pub mod scope;
 pub mod scope_set;
