@@ -101,6 +101,19 @@ fn users_and_their_tokens() {
         (vec!["user", "create", "alice"], "user alice already exists"),
         (vec!["user", "create", "a+b"], "username"),
         (vec!["user", "create", "a\tb"], "username"),
+        (
+            vec![
+                "user",
+                "token",
+                "create",
+                "alice",
+                "--scopes",
+                "api",
+                "--name",
+                "a\u{1b}[0m",
+            ],
+            "name: name must be 1 to 255 characters, not all blank, without control characters",
+        ),
         (vec!["user", "create", "a\nb"], "username"),
         // A deploy token is called Deployer: no user may be, in any case.
         (
