@@ -8,8 +8,8 @@ mod forward_rig;
 mod support;
 
 use forward_rig::{INSTALL, PACKAGE_PROJECTS, Rig, TOOLS};
-use support::e2e_enabled_for;
 use support::stack::DeployToken;
+use support::{Run, e2e_enabled_for};
 
 fn enabled() -> bool {
     e2e_enabled_for("e2e_forward_auth_isolation", TOOLS, INSTALL)
@@ -59,6 +59,51 @@ fn a_path_git_serves_as_another_repository_is_not_judged_as_its_prefix() {
     }
 }
 
+fn encoded(project: &str) -> String {
+    project.replace('/', "%2F")
+}
+
+/// `twine upload` of `demo_pkg-VERSION` to `project`'s address with `t`.
+fn upload(rig: &Rig, t: &DeployToken, project: &str, version: &str) -> Run {
+    let url = rig.pypi_url(None, &encoded(project), "");
+    let wheel = rig.wheel(version);
+    let wheel = wheel.to_str().unwrap();
+    rig.twine(&[
+        "--repository-url",
+        &url,
+        "-u",
+        &t.username,
+        "-p",
+        &t.token,
+        wheel,
+    ])
+}
+
+/// `pip download REQUIREMENT` from `project`'s index with `t`, into `into`.
+fn download(rig: &Rig, t: &DeployToken, project: &str, requirement: &str, into: &str) -> Run {
+    let index = rig.pypi_url(creds(t), &encoded(project), "/simple/");
+    let dest = rig.path(into);
+    let dest = dest.to_str().unwrap();
+    rig.pip(&[
+        "download",
+        "--no-deps",
+        "-d",
+        dest,
+        "--index-url",
+        &index,
+        requirement,
+    ])
+}
+
+/// GET `tail` under `project`'s PyPI address with `t`: status and body.
+fn get(rig: &Rig, t: &DeployToken, project: &str, tail: &str) -> (u16, String) {
+    let url = rig.pypi_url(creds(t), &encoded(project), tail);
+    let res = support::stack::http_client().get(&url).send().unwrap();
+    (res.status().as_u16(), res.text().unwrap())
+}
+
+const NOT_FOUND: &str = "No matching distribution found for demo-pkg";
+
 #[test]
 fn each_projects_packages_stay_on_its_own_server() {
     if !enabled() {
@@ -69,119 +114,49 @@ fn each_projects_packages_stay_on_its_own_server() {
     let scopes = "read_package_registry,write_package_registry";
     let own = rig.regauth.token(["--project", p], scopes, &[]);
     let other = rig.regauth.token(["--project", p2], scopes, &[]);
-    let encoded = |project: &str| project.replace('/', "%2F");
-    let upload = |t: &DeployToken, project: &str, version: &str| {
-        let url = rig.pypi_url(None, &encoded(project), "");
-        let wheel = rig.wheel(version);
-        rig.twine(&[
-            "--repository-url",
-            &url,
-            "-u",
-            &t.username,
-            "-p",
-            &t.token,
-            wheel.to_str().unwrap(),
-        ])
-    };
-    upload(&other, p2, "1.0").expect_success("twine upload to g/p2 with g/p2's token");
+    upload(&rig, &other, p2, "1.0").expect_success("twine upload to g/p2 with g/p2's token");
     assert!(
         rig.packages(p2)
             .join("demo_pkg-1.0-py3-none-any.whl")
             .is_file()
     );
 
-    // g/p's token, at g/p's own address: g/p2's package is not there to list or download.
-    let index = rig.pypi_url(creds(&own), &encoded(p), "/simple/demo-pkg/");
-    let listing = support::stack::http_client().get(&index).send().unwrap();
-    let status = listing.status().as_u16();
-    let body = listing.text().unwrap();
+    // g/p's token at g/p's own address: g/p2's package is not there to list or download.
+    let (status, body) = get(&rig, &own, p, "/simple/demo-pkg/");
     assert!(
-        !body.contains("demo_pkg-1.0"),
+        status != 200 && !body.contains("demo_pkg-1.0"),
         "g/p lists g/p2's package:\n{body}"
     );
-    assert_ne!(status, 200, "{body}");
-    let file = rig.pypi_url(
-        creds(&own),
-        &encoded(p),
-        "/packages/demo_pkg-1.0-py3-none-any.whl",
-    );
-    let fetched = support::stack::http_client().get(&file).send().unwrap();
-    assert_eq!(fetched.status().as_u16(), 404, "g/p downloads g/p2's file");
-    let dest = rig.path("own");
-    let index = rig.pypi_url(creds(&own), &encoded(p), "/simple/");
-    rig.pip(&[
-        "download",
-        "--no-deps",
-        "-d",
-        dest.to_str().unwrap(),
-        "--index-url",
-        &index,
-        "demo-pkg",
-    ])
-    .expect_failure_containing(
-        "pip download of g/p2's package from g/p",
-        &["No matching distribution found for demo-pkg"],
-    );
+    let (status, _) = get(&rig, &own, p, "/packages/demo_pkg-1.0-py3-none-any.whl");
+    assert_eq!(status, 404, "g/p downloads g/p2's file");
+    download(&rig, &own, p, "demo-pkg", "own")
+        .expect_failure_containing("pip download of g/p2's package from g/p", &[NOT_FOUND]);
     // …nor at g/p2's address, where regauth refuses it.
-    let theirs = rig.pypi_url(creds(&own), &encoded(p2), "/simple/");
-    rig.pip(&[
-        "download",
-        "--no-deps",
-        "-d",
-        dest.to_str().unwrap(),
-        "--index-url",
-        &theirs,
-        "demo-pkg",
-    ])
-    .expect_failure_containing(
+    download(&rig, &own, p2, "demo-pkg", "own").expect_failure_containing(
         "pip download at g/p2's address with g/p's token",
-        &["No matching distribution found for demo-pkg"],
+        &[NOT_FOUND],
     );
-    upload(&own, p2, "3.0")
+    upload(&rig, &own, p2, "3.0")
         .expect_failure_containing("twine upload to g/p2 with g/p's token", &["403 Forbidden"]);
 
     // g/p's own upload lands in g/p's root only.
-    upload(&own, p, "2.0").expect_success("twine upload to g/p");
+    upload(&rig, &own, p, "2.0").expect_success("twine upload to g/p");
     assert!(
         rig.packages(p)
             .join("demo_pkg-2.0-py3-none-any.whl")
             .is_file()
     );
-    assert!(
-        !rig.packages(p2)
-            .join("demo_pkg-2.0-py3-none-any.whl")
-            .exists()
-    );
-    assert!(
-        !rig.packages(p2)
-            .join("demo_pkg-3.0-py3-none-any.whl")
-            .exists()
-    );
-    let dest2 = rig.path("theirs");
-    let index2 = rig.pypi_url(creds(&other), &encoded(p2), "/simple/");
-    rig.pip(&[
-        "download",
-        "--no-deps",
-        "-d",
-        dest2.to_str().unwrap(),
-        "--index-url",
-        &index2,
-        "demo-pkg==2.0",
-    ])
-    .expect_failure_containing(
-        "g/p2 sees g/p's upload",
-        &["No matching distribution found for demo-pkg==2.0"],
-    );
-    rig.pip(&[
-        "download",
-        "--no-deps",
-        "-d",
-        dest2.to_str().unwrap(),
-        "--index-url",
-        &index2,
-        "demo-pkg==1.0",
-    ])
-    .expect_success("g/p2 downloads its own package");
+    for version in ["2.0", "3.0"] {
+        let file = format!("demo_pkg-{version}-py3-none-any.whl");
+        assert!(
+            !rig.packages(p2).join(file).exists(),
+            "{version} reached g/p2"
+        );
+    }
+    download(&rig, &other, p2, "demo-pkg==2.0", "theirs")
+        .expect_failure_containing("g/p2 sees g/p's upload", &[NOT_FOUND]);
+    download(&rig, &other, p2, "demo-pkg==1.0", "theirs")
+        .expect_success("g/p2 downloads its own package");
 }
 
 #[test]
