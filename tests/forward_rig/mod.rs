@@ -110,7 +110,7 @@ impl Rig {
         let fcgiwrap = spawn(
             "fcgiwrap",
             Command::new("fcgiwrap")
-                .args(["-c", "2", "-s"])
+                .args(["-c", "1", "-s"])
                 .arg(format!("unix:{}", path_string(&socket))),
             d.join("fcgiwrap.log"),
         );
