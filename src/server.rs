@@ -74,7 +74,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         app,
         config.forward_auth_routes.clone(),
         config.external_authorization,
-    );
+    )
+    .with_headers(config.forward_auth_headers);
     let ci = CiSettings {
         registry: config.ci_registry.clone(),
     };

@@ -5,9 +5,10 @@ use super::{App, AppError, expiry_field};
 use crate::domain::ci_variables::GITLAB_DEPLOY_TOKEN_NAME;
 use crate::domain::token::Holder;
 use crate::domain::token::{
-    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenScopes, validate_name, validate_username,
+    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenError, TokenScopes, validate_name,
+    validate_username,
 };
-use crate::storage::{NewDeployToken, Writes};
+use crate::storage::{NewDeployToken, StorageError, Writes};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -109,7 +110,14 @@ impl App {
         } else {
             None
         };
-        let token = tx.insert_deploy_token(&new, now)?;
+        let token = tx
+            .insert_deploy_token(&new, now)
+            .map_err(|e| match (e, spec.username) {
+                (StorageError::UsernameTaken, Some(name)) => {
+                    AppError::invalid("username", TokenError::UsernameOfUser(name.to_owned()))
+                }
+                (e, _) => e.into(),
+            })?;
         if let Some(sealed) = sealed {
             tx.insert_sealed_secret(token.id, &sealed.nonce, &sealed.ciphertext)?;
         }

@@ -6,7 +6,8 @@ use super::{App, AppError, expiry_field};
 use crate::domain::role::{AccessLevel, MemberOf};
 use crate::domain::token::{Holder, PlainToken, constant_time_eq, validate_name};
 use crate::domain::user::{
-    PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, validate_username,
+    PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, UserError,
+    login_key, validate_username,
 };
 use crate::storage::{NewPersonalToken, Reads, StorageError, Writes};
 
@@ -53,7 +54,8 @@ pub struct MemberAdded {
 
 impl App {
     /// Create a user and their first personal access token (scope `api`, no expiry), in one
-    /// transaction.
+    /// transaction. The username must not be a deploy token's, ignoring case (checked in
+    /// the write transaction, so no deploy token can take the name before the insert).
     pub fn create_user(&self, username: &str, is_admin: bool) -> Result<CreatedUser, AppError> {
         validate_username(username).map_err(|e| AppError::invalid("username", e))?;
         let now = self.now();
@@ -63,6 +65,10 @@ impl App {
                 return Err(AppError::Conflict(format!(
                     "user {username} already exists"
                 )));
+            }
+            if tx.deploy_token_login_taken(&login_key(username))? {
+                let taken = UserError::UsernameOfDeployToken(username.to_owned());
+                return Err(AppError::invalid("username", taken));
             }
             let user = tx.insert_user(username, is_admin, now)?;
             let first_token = insert_token(tx, user.id, FIRST_TOKEN_NAME, &scopes, None, now)?;

@@ -45,6 +45,9 @@ pub trait DeployTokenReads {
         digest: &TokenDigest,
         username: &str,
     ) -> Result<Option<DeployToken>, StorageError>;
+    /// Whether some deploy token's username (revoked and expired ones included) has this
+    /// [`crate::domain::user::login_key`].
+    fn deploy_token_login_taken(&mut self, key: &str) -> Result<bool, StorageError>;
     /// Tokens held by `holder` (or all tokens when `None`), oldest first; `active_only` drops
     /// revoked and expired ones as of `now`.
     fn deploy_tokens(
@@ -66,7 +69,10 @@ pub trait DeployTokenReads {
 
 /// Creating and revoking deploy tokens.
 pub trait DeployTokenWrites: DeployTokenReads {
-    /// Store a new token; a missing username becomes `gitlab+deploy-token-{id}`.
+    /// Store a new token; a missing username becomes `gitlab+deploy-token-{id}`. A custom
+    /// username that is a user's, ignoring case, is refused with
+    /// [`StorageError::UsernameTaken`] (the write transaction holds the write lock, so no
+    /// user can be created between this check and the insert).
     fn insert_deploy_token(
         &mut self,
         new: &NewDeployToken<'_>,

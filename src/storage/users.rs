@@ -29,6 +29,8 @@ pub trait UserReads {
     fn user_by_username(&mut self, username: &str) -> Result<Option<User>, StorageError>;
     /// Every membership of `user_id`, with the paths of the groups and projects.
     fn memberships(&mut self, user_id: i64) -> Result<Memberships, StorageError>;
+    /// Whether some user's username has this [`crate::domain::user::login_key`].
+    fn user_login_taken(&mut self, key: &str) -> Result<bool, StorageError>;
     /// The personal access token with this id.
     fn personal_token_by_id(
         &mut self,

@@ -8,7 +8,7 @@ use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::{App, ManualClock};
 use regauth::config::Config;
-use regauth::domain::forward::{Route, default_routes};
+use regauth::domain::forward::{HeaderFamily, Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::proxy::ProxyService;
 use regauth::jwt::Algorithm;
@@ -57,6 +57,7 @@ impl Default for KeyOptions {
 pub struct ForwardOptions {
     pub routes: Vec<Route>,
     pub external_authorization: bool,
+    pub headers: HeaderFamily,
 }
 
 impl Default for ForwardOptions {
@@ -64,6 +65,7 @@ impl Default for ForwardOptions {
         ForwardOptions {
             routes: default_routes(),
             external_authorization: false,
+            headers: HeaderFamily::default(),
         }
     }
 }
@@ -106,6 +108,7 @@ impl TestServer {
             external_authorization: forward.external_authorization,
             ci_registry: Some(CI_REGISTRY.into()),
             forward_auth_routes: forward.routes,
+            forward_auth_headers: forward.headers,
             // The default issuer (`regauth`) and token lifetime (900 s).
             ..Config::default()
         };

@@ -2,8 +2,9 @@
 
 use super::{Tx, from_unix, to_unix};
 use crate::domain::token::{DeployToken, Holder, TokenDigest, TokenScopes, default_username};
+use crate::domain::user::login_key;
 use crate::storage::{
-    DeployTokenReads, DeployTokenWrites, NewDeployToken, StorageError, StoredSecret,
+    DeployTokenReads, DeployTokenWrites, NewDeployToken, StorageError, StoredSecret, UserReads,
 };
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
@@ -85,6 +86,15 @@ impl DeployTokenReads for Tx<'_> {
             .optional()?)
     }
 
+    fn deploy_token_login_taken(&mut self, key: &str) -> Result<bool, StorageError> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM deploy_tokens WHERE lower(username) = ?1)",
+            )?
+            .query_row([key], |r| r.get(0))?)
+    }
+
     fn deploy_tokens(
         &mut self,
         holder: Option<&Holder>,
@@ -160,6 +170,11 @@ impl DeployTokenWrites for Tx<'_> {
         new: &NewDeployToken<'_>,
         now: OffsetDateTime,
     ) -> Result<DeployToken, StorageError> {
+        if let Some(name) = new.username
+            && self.user_login_taken(&login_key(name))?
+        {
+            return Err(StorageError::UsernameTaken);
+        }
         let (project_id, group_id) = match new.holder {
             Holder::Project { id, .. } => (Some(*id), None),
             Holder::Group { id, .. } => (None, Some(*id)),

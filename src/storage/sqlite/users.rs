@@ -86,6 +86,14 @@ impl UserReads for Tx<'_> {
         Ok(Memberships(all))
     }
 
+    /// SQLite's `lower` folds ASCII only, exactly as the key does.
+    fn user_login_taken(&mut self, key: &str) -> Result<bool, StorageError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = ?1)")?
+            .query_row([key], |r| r.get(0))?)
+    }
+
     fn personal_token_by_id(
         &mut self,
         id: i64,
