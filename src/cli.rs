@@ -4,6 +4,7 @@ pub mod namespaces;
 pub mod users;
 
 use crate::app::App;
+use crate::app::sealing::SealingKey;
 use crate::config::Config;
 use crate::jwt::{Algorithm, SigningKey};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -74,7 +75,9 @@ pub enum VariablesFormat {
 /// `regauth keys …`
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
-    /// Create a signing key and self-signed certificate in the keys directory.
+    /// Create a signing key and self-signed certificate in the keys directory, and the
+    /// CI-secrets sealing key if it is missing (that one is never replaced: what it sealed
+    /// could not be opened again).
     Generate {
         /// es256 or rs256 (default: the configured signing algorithm).
         #[arg(long)]
@@ -95,6 +98,10 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Serve => serve(config),
         Command::Keys(KeysCommand::Generate { algorithm, force }) => {
             let algorithm = algorithm.unwrap_or(config.signing_algorithm);
+            let sealing = SealingKey::in_dir(&config.keys_dir);
+            if sealing.create_if_missing()? {
+                println!("created sealing key {}", sealing.path().display());
+            }
             let key = SigningKey::generate(&config.keys_dir, algorithm, force)?;
             println!(
                 "created {} key in {} (kid {})",

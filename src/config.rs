@@ -20,6 +20,9 @@ pub struct Config {
     pub database: PathBuf,
     /// Directory holding the signing key and certificate (`REGAUTH_KEYS_DIR`).
     pub keys_dir: PathBuf,
+    /// Whether `serve` may create missing keys in `keys_dir` (`REGAUTH_KEYS_GENERATE`,
+    /// default true); replicas sharing one keys directory set it to false.
+    pub keys_generate: bool,
     /// JWT `iss`, the registry's `auth.token.issuer` (`REGAUTH_ISSUER`).
     pub issuer: String,
     /// Lifetime of issued registry tokens in seconds (`REGAUTH_TOKEN_LIFETIME`).
@@ -52,6 +55,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 5001)),
             database: PathBuf::from("data/regauth.db"),
             keys_dir: PathBuf::from("keys"),
+            keys_generate: true,
             issuer: "regauth".into(),
             token_lifetime: 900,
             signing_algorithm: Algorithm::Es256,
@@ -106,6 +110,7 @@ const KEYS: &[&str] = &[
     "listen",
     "database",
     "keys_dir",
+    "keys_generate",
     "issuer",
     "token_lifetime",
     "signing_algorithm",
@@ -212,6 +217,7 @@ impl Config {
                     .map_err(|_| format!("{value:?} is not ES256 or RS256"))?
             }
             "x5c" => self.x5c = parse_bool(value)?,
+            "keys_generate" => self.keys_generate = parse_bool(value)?,
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),

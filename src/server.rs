@@ -5,16 +5,16 @@
 use crate::app::ci_variables::CiSettings;
 use crate::app::forward_auth::ForwardAuth;
 use crate::app::registry_auth::TokenService;
-use crate::app::sealing::SealingKey;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
-use crate::jwt::SigningKey;
 use crate::jwt::issuer::Issuer;
 use crate::jwt::keys::KeyError;
 use crate::storage::{StorageError, Store};
 use actix_web::dev::Server;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+
+mod keys;
 
 /// Why the server could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +25,19 @@ pub enum BuildError {
     /// The signing key could not be loaded or created.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// Keys may not be made here (`REGAUTH_KEYS_GENERATE=false`) and some are missing.
+    #[error(
+        "REGAUTH_KEYS_GENERATE is false and the keys directory {dir} lacks {missing}: this \
+         replica makes no keys of its own (its tokens would not verify against its peers' \
+         keys); give it the keys directory the other replicas use, or fill it once with \
+         `regauth keys generate`"
+    )]
+    KeysMissing {
+        /// The keys directory.
+        dir: String,
+        /// The missing files, comma-separated.
+        missing: String,
+    },
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -52,10 +65,7 @@ pub fn build(config: &Config) -> Result<Application, BuildError> {
 /// Build the server `config` describes, on `clock` (tests use a manual one).
 pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Application, BuildError> {
     let app = open_app_with_clock(config, clock)?;
-    let (key, created) = SigningKey::load_or_generate(&config.keys_dir, config.signing_algorithm)?;
-    if created {
-        tracing::info!(dir = %config.keys_dir.display(), kid = key.kid(), "created signing key and certificate");
-    }
+    let key = keys::signing_key(config)?;
     let issuer = Issuer::new(
         key,
         config.issuer.clone(),
@@ -101,7 +111,7 @@ pub fn open_app(config: &Config) -> Result<App, StorageError> {
 
 fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
     let store = Store::open(&config.database)?;
-    Ok(App::with_clock(store, clock).with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
+    Ok(App::with_clock(store, clock).with_sealing_key(keys::sealing_key(config)))
 }
 
 impl Application {

@@ -1,6 +1,8 @@
 //! Sealing secrets that must be readable again (only `gitlab-deploy-token` secrets, for CI
 //! variables): AES-256-GCM under a key file in the keys directory, created on first need
-//! with mode 0600, and a fresh random nonce per secret.
+//! with mode 0600, and a fresh random nonce per secret. A process told not to make keys
+//! (`REGAUTH_KEYS_GENERATE=false`, a replica) never creates it: a key of its own would seal
+//! secrets that its peers could not open.
 
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -51,14 +53,38 @@ pub enum SealError {
 #[derive(Clone, Debug)]
 pub struct SealingKey {
     path: PathBuf,
+    generate: bool,
 }
 
 impl SealingKey {
-    /// The key kept as [`KEY_FILE`] in `keys_dir`.
+    /// The key kept as [`KEY_FILE`] in `keys_dir`, created by the first seal.
     pub fn in_dir(keys_dir: &Path) -> SealingKey {
         SealingKey {
             path: keys_dir.join(KEY_FILE),
+            generate: true,
         }
+    }
+
+    /// The same key, created by the first seal only if `generate`; otherwise a missing key
+    /// makes sealing fail (naming the file) rather than making a key no peer shares.
+    pub fn generating(mut self, generate: bool) -> SealingKey {
+        self.generate = generate;
+        self
+    }
+
+    /// The key file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Create the key file unless it exists (never replacing one: secrets sealed under it
+    /// could not be opened again); whether this call created it.
+    pub fn create_if_missing(&self) -> Result<bool, SealError> {
+        if self.path.exists() {
+            return Ok(false);
+        }
+        self.create()?;
+        Ok(true)
     }
 
     /// Seal `plaintext`, binding it to `aad` (the token's digest, so a sealed secret cannot
@@ -106,7 +132,15 @@ impl SealingKey {
     fn load(&self, create: bool) -> Result<LessSafeKey, SealError> {
         let bytes = match std::fs::read(&self.path) {
             Ok(bytes) => bytes,
-            Err(e) if create && e.kind() == std::io::ErrorKind::NotFound => self.create()?,
+            Err(e) if create && e.kind() == std::io::ErrorKind::NotFound => {
+                if !self.generate {
+                    return Err(self.error(
+                        "missing, and REGAUTH_KEYS_GENERATE is false: this process makes no \
+                         key of its own; give it the keys directory its peers use",
+                    ));
+                }
+                self.create()?
+            }
             Err(e) => return Err(self.error(&e.to_string())),
         };
         if bytes.len() != KEY_LEN {
@@ -174,6 +208,25 @@ mod tests {
         assert!(!a.ciphertext.windows(11).any(|w| w == b"gldt-secret"));
         assert_eq!(key.open(&a, b"digest-a").unwrap(), b"gldt-secret");
         assert_eq!(key.open(&b, b"digest-a").unwrap(), b"gldt-secret");
+    }
+
+    #[test]
+    fn a_key_that_must_not_be_generated_is_never_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let replica = SealingKey::in_dir(dir.path()).generating(false);
+        let err = replica.seal(b"gldt-secret", b"d").unwrap_err().to_string();
+        assert!(err.contains("REGAUTH_KEYS_GENERATE"), "{err}");
+        assert!(
+            err.contains(&dir.path().join(KEY_FILE).display().to_string()),
+            "{err}"
+        );
+        assert!(!dir.path().join(KEY_FILE).exists());
+        // Once the shared key is there, the replica seals with it, and its peer opens it.
+        assert!(SealingKey::in_dir(dir.path()).create_if_missing().unwrap());
+        assert!(!SealingKey::in_dir(dir.path()).create_if_missing().unwrap());
+        let sealed = replica.seal(b"gldt-secret", b"d").unwrap();
+        let peer = SealingKey::in_dir(dir.path());
+        assert_eq!(peer.open(&sealed, b"d").unwrap(), b"gldt-secret");
     }
 
     #[test]
