@@ -42,6 +42,15 @@ pub enum Command {
     /// Manage deploy tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copy the SQLite database to FILE as one consistent snapshot while the service keeps
+    /// running (SQLite's online backup; a PostgreSQL database is backed up with pg_dump).
+    Backup {
+        /// The copy to write (a new file unless --force).
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Exit 0 if the running service answers GET /healthz with 200 (for container health checks).
     Healthcheck,
     /// Manage users and their personal access tokens.
@@ -114,6 +123,15 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Group(cmd) => namespaces::group(&open_app(&config)?, cmd),
         Command::Project(cmd) => namespaces::project(&open_app(&config)?, cmd),
         Command::Token(cmd) => namespaces::token(&open_app(&config)?, cmd),
+        Command::Backup { file, force } => {
+            open_app(&config)?.store().backup(&file, force)?;
+            println!(
+                "backed up {} to {}",
+                config.database.display(),
+                file.display()
+            );
+            Ok(())
+        }
         Command::Healthcheck => healthcheck(&config),
         Command::User(cmd) => users::user(&open_app(&config)?, cmd),
         Command::Member(cmd) => users::member(&open_app(&config)?, cmd),
