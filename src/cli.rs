@@ -124,12 +124,10 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Project(cmd) => namespaces::project(&open_app(&config)?, cmd),
         Command::Token(cmd) => namespaces::token(&open_app(&config)?, cmd),
         Command::Backup { file, force } => {
+            // Said before connecting: a PostgreSQL database is never copied here.
+            crate::storage::backup::supported(&config.database)?;
             open_app(&config)?.store().backup(&file, force)?;
-            println!(
-                "backed up {} to {}",
-                config.database.display(),
-                file.display()
-            );
+            println!("backed up {} to {}", config.database, file.display());
             Ok(())
         }
         Command::Healthcheck => healthcheck(&config),

@@ -5,6 +5,7 @@
 use crate::domain::forward::{HeaderFamily, Route, default_routes};
 use crate::domain::proxy::ProxyService;
 use crate::jwt::Algorithm;
+use crate::storage::Location;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,8 +17,8 @@ mod forward;
 pub struct Config {
     /// Address to listen on (`REGAUTH_LISTEN`).
     pub listen: SocketAddr,
-    /// SQLite database file (`REGAUTH_DATABASE`).
-    pub database: PathBuf,
+    /// The database (`REGAUTH_DATABASE`): an SQLite file path, or a `postgres://` URL.
+    pub database: Location,
     /// Directory holding the signing key and certificate (`REGAUTH_KEYS_DIR`).
     pub keys_dir: PathBuf,
     /// Whether `serve` may create missing keys in `keys_dir` (`REGAUTH_KEYS_GENERATE`,
@@ -53,7 +54,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 5001)),
-            database: PathBuf::from("data/regauth.db"),
+            database: Location::Sqlite(PathBuf::from("data/regauth.db")),
             keys_dir: PathBuf::from("keys"),
             keys_generate: true,
             issuer: "regauth".into(),
@@ -198,7 +199,7 @@ impl Config {
                     .parse()
                     .map_err(|_| format!("{value:?} is not an address such as 127.0.0.1:5001"))?
             }
-            "database" => self.database = non_empty(value)?.into(),
+            "database" => self.database = Location::parse(value)?,
             "keys_dir" => self.keys_dir = non_empty(value)?.into(),
             "issuer" => self.issuer = non_empty(value)?.into(),
             "registry_service" => self.registry_service = non_empty(value)?.into(),

@@ -3,6 +3,8 @@
 //! the backup started, the WAL's included (a plain file copy loses those); an existing file is
 //! replaced only with `--force`, and no partial copy is ever left behind.
 
+mod backend;
+
 use regauth::config::Config;
 use regauth::domain::namespace::Visibility;
 use std::path::Path;
@@ -47,7 +49,7 @@ fn group_paths(file: &Path) -> Vec<String> {
 
 fn open_app(database: &Path) -> regauth::app::App {
     let config = Config {
-        database: database.to_owned(),
+        database: regauth::storage::Location::Sqlite(database.to_owned()),
         keys_dir: database.with_file_name("keys"),
         ..Config::default()
     };
@@ -171,4 +173,34 @@ fn an_existing_file_is_replaced_only_with_force() {
         "{:?}",
         leftovers(dir.path())
     );
+}
+
+#[test]
+fn a_postgresql_database_is_left_to_pg_dump() {
+    let url = backend::pg::shared().database();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_regauth"))
+            .args(args)
+            .env("REGAUTH_DATABASE", &url)
+            .env("REGAUTH_KEYS_DIR", dir.path().join("keys"))
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["group", "create", "acme"]).status.success());
+    let target = dir.path().join("copy.db");
+    for args in [&["backup"][..], &["backup", "--force"]] {
+        let out = run(&[args, &[target.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(1));
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(
+                "error: regauth backup copies SQLite databases only: back up a \
+                 PostgreSQL database with pg_dump"
+            ),
+            "{err}"
+        );
+        assert!(!target.exists(), "nothing was written");
+    }
 }

@@ -2,6 +2,9 @@
 //! a key of their own; they refuse, naming the keys directory and the missing files, and leave
 //! the directory as it was. `regauth keys generate` fills a directory once for every replica.
 
+mod backend;
+
+use backend::TestDatabase;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -13,7 +16,10 @@ fn regauth(dir: &Path) -> Command {
     command
         .current_dir(dir)
         .env("REGAUTH_LISTEN", "127.0.0.1:0")
-        .env("REGAUTH_DATABASE", dir.join("db/regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "db/regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"));
     command
 }

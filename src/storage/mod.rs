@@ -1,21 +1,22 @@
 //! Storage: the only module that speaks SQL. A use case asks the [`Store`] for one read or
 //! one write transaction and works through the handle it is given ([`Reads`], [`Writes`]):
 //! typed operations returning domain types and [`StorageError`], never a driver type.
-//! Each backend is a sibling module (`sqlite`) implementing the same small traits;
-//! everything is synchronous, and async callers run it on the blocking pool.
+//! Each backend is a sibling module (`sqlite`, `postgres`) implementing the same small
+//! traits; everything is synchronous, and async callers run it on the blocking pool.
 
 pub mod backup;
+mod location;
 pub mod migrations;
 pub mod namespaces;
+pub mod postgres;
 pub mod sqlite;
 pub mod tokens;
 pub mod users;
 
+pub use location::{Location, PostgresUrl};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
-
-use std::path::Path;
 
 /// What a read transaction offers: every lookup, no change.
 pub trait Reads: NamespaceReads + DeployTokenReads + UserReads {}
@@ -52,6 +53,22 @@ pub enum StorageError {
     /// A stored value does not parse (the file was edited by hand or is corrupt).
     #[error("corrupt value in column {0}")]
     Corrupt(&'static str),
+    /// The certificates trusted for the database server's TLS certificate could not be read.
+    #[error("cannot read database certificates {path}: {message}")]
+    Certificates {
+        /// The file (the URL's `sslrootcert`).
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A migration step left the data inconsistent: it was rolled back.
+    #[error("migration {step} failed: {message}")]
+    Migration {
+        /// The step's name.
+        step: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The database was migrated by a newer regauth: using it could lose or misread data.
     #[error(
         "the database schema is at version {found}, but this regauth knows versions up to \
@@ -63,6 +80,12 @@ pub enum StorageError {
         /// The newest version this binary has migrations for.
         known: usize,
     },
+}
+
+impl From<r2d2::Error> for StorageError {
+    fn from(e: r2d2::Error) -> Self {
+        StorageError::Unavailable(BackendError::new(e))
+    }
 }
 
 /// A driver's error, kept opaque so that no driver type reaches the use cases.
@@ -92,15 +115,19 @@ pub struct Store {
 #[derive(Clone)]
 enum Backend {
     Sqlite(sqlite::Database),
+    Postgres(postgres::Database),
 }
 
 impl Store {
-    /// Open (creating if needed) the SQLite database at `path` and bring its schema up to
-    /// date; a schema newer than this binary is refused.
-    pub fn open(path: &Path) -> Result<Store, StorageError> {
-        Ok(Store {
-            backend: Backend::Sqlite(sqlite::Database::open(path)?),
-        })
+    /// Open the database at `location` and bring its schema up to date (an SQLite file is
+    /// created if needed; a PostgreSQL database must exist); a schema newer than this
+    /// binary is refused.
+    pub fn open(location: &Location) -> Result<Store, StorageError> {
+        let backend = match location {
+            Location::Sqlite(path) => Backend::Sqlite(sqlite::Database::open(path)?),
+            Location::Postgres(url) => Backend::Postgres(postgres::Database::open(url)?),
+        };
+        Ok(Store { backend })
     }
 
     /// Run `read` in one read transaction: its lookups see one snapshot. Whatever `read`
@@ -111,6 +138,7 @@ impl Store {
     ) -> Result<T, E> {
         match &self.backend {
             Backend::Sqlite(db) => db.read(read),
+            Backend::Postgres(db) => db.read(read),
         }
     }
 
@@ -123,6 +151,7 @@ impl Store {
     ) -> Result<T, E> {
         match &self.backend {
             Backend::Sqlite(db) => db.write(write),
+            Backend::Postgres(db) => db.write(write),
         }
     }
 }

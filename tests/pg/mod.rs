@@ -120,7 +120,12 @@ impl Cluster {
             .command("initdb")
             .arg("-D")
             .arg(self.dir.join("data"))
-            .args(["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"])
+            .args([
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()))
             .stdout(Stdio::null())
             .output()
@@ -162,6 +167,10 @@ impl Cluster {
     }
 
     /// Stop the server and remove the cluster once this process has exited.
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the watchdog must outlive this process; init reaps it"
+    )]
     fn watchdog(&self) {
         let pg_ctl = self.bin.join("pg_ctl");
         let data = self.dir.join("data");
@@ -171,7 +180,11 @@ impl Cluster {
                 pg_ctl.display(),
                 data.display()
             ),
-            None => format!("{} -D {} -m immediate -w stop", pg_ctl.display(), data.display()),
+            None => format!(
+                "{} -D {} -m immediate -w stop",
+                pg_ctl.display(),
+                data.display()
+            ),
         };
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",

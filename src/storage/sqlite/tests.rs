@@ -3,7 +3,7 @@
 use super::*;
 use crate::domain::namespace::{RegistryAccess, Visibility};
 use crate::domain::token::{DEPLOY_TOKEN_PREFIX, Holder, PlainToken, TokenScopes};
-use crate::storage::{NewDeployToken, NewGroup, NewProject, Store};
+use crate::storage::{Location, NewDeployToken, NewGroup, NewProject, Store};
 
 const NOW: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
 
@@ -32,16 +32,18 @@ fn migrations_run_once_and_enable_wal_and_foreign_keys() {
     drop(conn);
     drop(db);
     // Reopening must not re-run the migrations (they would fail on existing tables).
-    Store::open(&path).unwrap();
+    Store::open(&Location::Sqlite(path.clone())).unwrap();
 }
 
 #[test]
 fn a_schema_newer_than_the_binary_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("regauth.db");
-    drop(Store::open(&path).unwrap());
+    drop(Store::open(&Location::Sqlite(path.clone())).unwrap());
     raw(&path).pragma_update(None, "user_version", 99).unwrap();
-    let refused = Store::open(&path).err().expect("a newer schema is refused");
+    let refused = Store::open(&Location::Sqlite(path.clone()))
+        .err()
+        .expect("a newer schema is refused");
     assert!(
         matches!(refused, StorageError::SchemaTooNew { found: 99, known } if known == migrations::STEPS.len()),
         "{refused:?}"
