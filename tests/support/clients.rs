@@ -13,7 +13,8 @@ pub struct Clients {
 }
 
 impl Clients {
-    pub(super) fn new(root: PathBuf) -> Clients {
+    /// Client state under `root` (created).
+    pub fn new(root: PathBuf) -> Clients {
         for sub in [
             "home",
             "tmp",

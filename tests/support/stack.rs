@@ -154,6 +154,12 @@ impl Regauth {
             }
         };
         env[0].1 = addr.clone();
+        // The directory the server really uses (a setting in `extra_env` may move it).
+        let keys_dir = env
+            .iter()
+            .rev()
+            .find(|(key, _)| *key == "REGAUTH_KEYS_DIR")
+            .map_or(keys_dir, |(_, value)| PathBuf::from(value));
         let regauth = Regauth {
             process,
             env,
@@ -194,6 +200,14 @@ impl Regauth {
         )
     }
 
+    /// The environment the admin commands run with (the server's settings).
+    pub fn cli_env(&self) -> Vec<(String, String)> {
+        self.env
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), value.clone()))
+            .collect()
+    }
+
     /// Runs an admin command that must succeed.
     pub fn admin(&self, args: &[&str]) -> Run {
         self.cli(args).expect_success("regauth admin command")
@@ -230,6 +244,12 @@ impl Regauth {
     /// Everything the server has logged so far.
     pub fn log(&self) -> String {
         read_text(&self.process.log)
+    }
+
+    /// Kills the server at once (SIGKILL: no graceful shutdown, as in a crash).
+    pub fn kill(&mut self) {
+        let _ = self.process.child.kill();
+        let _ = self.process.child.wait();
     }
 
     /// Revokes a deploy token.
@@ -278,6 +298,18 @@ impl RegistrySpec<'_> {
 impl Registry {
     /// Starts a registry from `spec`, trusting `regauth`, retrying if its port was taken.
     pub fn start(dir: &Path, regauth: &Regauth, spec: &RegistrySpec<'_>) -> Registry {
+        Registry::start_with_realm(dir, &regauth.addr, &regauth.keys_dir, spec)
+    }
+
+    /// Starts a registry from `spec` whose realm is `realm_addr` (`127.0.0.1:PORT`, regauth
+    /// or a balancer in front of it), trusting the certificate in `keys_dir`.
+    pub fn start_with_realm(
+        dir: &Path,
+        realm_addr: &str,
+        keys_dir: &Path,
+        spec: &RegistrySpec<'_>,
+    ) -> Registry {
+        let realm_url = format!("http://{realm_addr}");
         let template = std::fs::read_to_string(spec.template).expect("read registry config");
         let mut last_log = String::new();
         for attempt in 0..3 {
@@ -285,9 +317,9 @@ impl Registry {
             let storage = dir.join(format!("{}-data", spec.name));
             let mut replace = vec![
                 (spec.template_addr, host.clone()),
-                ("127.0.0.1:5001", regauth.addr.clone()),
+                ("127.0.0.1:5001", realm_addr.to_owned()),
                 ("/var/lib/registry", path_string(&storage)),
-                ("/var/lib/regauth/keys", path_string(&regauth.keys_dir)),
+                ("/var/lib/regauth/keys", path_string(keys_dir)),
             ];
             replace.extend(spec.replace.iter().cloned());
             let config = render_template(spec.template, &template, &replace);
@@ -309,7 +341,7 @@ impl Registry {
                 child,
                 log,
             };
-            if wait_registry(&mut process, &host, &regauth.url(), spec.service) {
+            if wait_registry(&mut process, &host, &realm_url, spec.service) {
                 return Registry { process, host };
             }
             last_log = read_text(&process.log);
@@ -406,6 +438,22 @@ impl Stack {
         let regauth = Regauth::start(dir.path(), signing, regauth_env);
         let registry = Registry::start(dir.path(), &regauth, &RegistrySpec::main());
         let clients = Clients::new(dir.path().join("clients"));
+        Stack {
+            regauth,
+            registry,
+            clients,
+            dir,
+        }
+    }
+
+    /// A stack of parts started elsewhere (several replicas behind a balancer, say);
+    /// `regauth` is the one its admin commands run through.
+    pub fn from_parts(
+        regauth: Regauth,
+        registry: Registry,
+        clients: Clients,
+        dir: TempDir,
+    ) -> Stack {
         Stack {
             regauth,
             registry,
