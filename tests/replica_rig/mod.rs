@@ -7,6 +7,7 @@
 //! database), the registry behind the balancer, and the isolated clients, so the registry
 //! flows of `tests/support` work unchanged.
 
+pub mod calls;
 pub mod load;
 
 use std::path::Path;
