@@ -5,6 +5,7 @@
 //! traits; everything is synchronous, and async callers run it on the blocking pool.
 
 pub mod backup;
+pub mod bulk;
 mod location;
 pub mod migrations;
 pub mod namespaces;
