@@ -2,8 +2,11 @@
 //! use cases as the CLI and HTTP API, then writes the ready-made requests the load scenarios
 //! send, one per line, so the load generator never computes anything per request.
 //!
-//! Usage: `bench_seed DATABASE KEYS_DIR REQUESTS_FILE` (KEYS_DIR: where the server keeps its
-//! keys; creating a `gitlab-deploy-token` seals its CI variables with the key kept there).
+//! Usage: `bench_seed DATABASE KEYS_DIR REQUESTS_FILE [--large]` (DATABASE: a file or a
+//! `postgres://` URL; KEYS_DIR: where the server keeps its keys; creating a
+//! `gitlab-deploy-token` seals its CI variables with the key kept there). `--large` then adds
+//! filler (`bench_seed/fill.rs`) up to 100,000 projects and 1,000,000 deploy tokens; the
+//! requests are the same.
 //!
 //! Shape: 10 top-level groups, each with 5 subgroups of 2 sub-subgroups (160 groups);
 //! 1,200 projects (every tenth public); 8 deploy tokens per project and 3 per group
@@ -28,7 +31,13 @@ use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
+#[path = "bench_seed/fill.rs"]
+mod fill;
+
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+const USAGE: &str =
+    "usage: bench_seed DATABASE(file or postgres:// URL) KEYS_DIR REQUESTS_FILE [--large]";
 
 const SERVICE: &str = "container_registry";
 /// Requests written per scenario; wrk threads cycle through them.
@@ -64,10 +73,10 @@ struct Seeded {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [database, keys_dir, requests] = args.as_slice() else {
-        return Err(
-            "usage: bench_seed DATABASE(file or postgres:// URL) KEYS_DIR REQUESTS_FILE".into(),
-        );
+    let (database, keys_dir, requests, large) = match args.as_slice() {
+        [d, k, r] => (d, k, r, false),
+        [d, k, r, flag] if flag == "--large" => (d, k, r, true),
+        _ => return Err(USAGE.into()),
     };
     let started = std::time::Instant::now();
     // Built as `serve` builds it (never started): the ES256 key it creates in KEYS_DIR is
@@ -81,7 +90,11 @@ fn main() -> Result<()> {
         ..Config::default()
     };
     let server = regauth::server::build(&config)?;
-    let seeded = seed(server.app())?;
+    let mut seeded = seed(server.app())?;
+    if large {
+        fill::fill(server.app(), seeded.projects, seeded.tokens)?;
+        (seeded.projects, seeded.tokens) = (fill::PROJECTS, fill::TOKENS);
+    }
     let lines = request_lines(server.token_service(), &seeded)?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -91,7 +104,8 @@ fn main() -> Result<()> {
         .open(requests)?;
     file.write_all(lines.as_bytes())?;
     println!(
-        "bench_seed: 160 groups, {} projects, {} deploy tokens in {:.1} s",
+        "bench_seed: {} groups, {} projects, {} deploy tokens in {:.1} s",
+        if large { 260 } else { 160 },
         seeded.projects,
         seeded.tokens,
         started.elapsed().as_secs_f64()
