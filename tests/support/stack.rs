@@ -111,7 +111,7 @@ impl Regauth {
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
             (
                 "REGAUTH_DATABASE",
-                path_string(&dir.join("data/regauth.db")),
+                super::backend::TestDatabase::new(dir, "data/regauth.db").value,
             ),
             ("REGAUTH_KEYS_DIR", path_string(&keys_dir)),
             ("REGAUTH_ISSUER", "regauth".to_owned()),
