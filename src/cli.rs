@@ -1,5 +1,6 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod audit;
 pub mod namespaces;
 pub mod users;
 
@@ -97,6 +98,12 @@ pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 /// Run one command.
 pub fn run(cli: Cli) -> CliResult {
     let config = Config::load(cli.config.as_deref())?;
+    run_with(cli, config)
+}
+
+/// Run one command with the configuration already loaded (`main` loads it first, to know
+/// the log format).
+pub fn run_with(cli: Cli, config: Config) -> CliResult {
     match cli.command {
         Command::Serve => serve(config),
         Command::Keys(KeysCommand::Generate { algorithm, force }) => {
@@ -165,11 +172,13 @@ fn serve(config: Config) -> CliResult {
     let ci = CiSettings {
         registry: config.ci_registry.clone(),
     };
+    let ops = crate::http::Ops::from_config(&config)?;
+    let scheme = ops.scheme();
     let listener = std::net::TcpListener::bind(config.listen)?;
     let addr = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async move {
-        let server = crate::http::server_with(listener, service, forward, ci)?;
-        println!("regauth listening on http://{addr}");
+        let server = crate::http::server_with_ops(listener, service, forward, ci, ops)?;
+        println!("regauth listening on {scheme}://{addr}");
         std::io::stdout().flush()?;
         server.await
     })?;

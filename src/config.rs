@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+pub mod ops;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -44,6 +45,11 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
+    pub log_format: ops::LogFormat,
+    /// HTTPS certificate chain and key (`REGAUTH_TLS_CERT`, `REGAUTH_TLS_KEY`); unset: HTTP.
+    pub tls: Option<crate::http::tls::TlsFiles>,
+    tls_paths: ops::TlsPaths,
 }
 
 impl Default for Config {
@@ -65,6 +71,9 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            log_format: ops::LogFormat::Text,
+            tls: None,
+            tls_paths: ops::TlsPaths::default(),
         }
     }
 }
@@ -143,6 +152,7 @@ impl Config {
                     })?;
             }
         }
+        config.tls = config.tls_paths.files()?;
         config.validate()?;
         Ok(config)
     }
@@ -215,6 +225,9 @@ impl Config {
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
+            "log_format" => self.log_format = value.parse()?,
+            "tls_cert" => self.tls_paths.cert = Some(non_empty(value)?.into()),
+            "tls_key" => self.tls_paths.key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
         }

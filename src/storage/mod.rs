@@ -2,6 +2,7 @@
 //! `&Connection`; async callers run them on the blocking pool.
 
 pub mod ci_secrets;
+pub mod health;
 pub mod namespaces;
 pub mod personal_tokens;
 pub mod refresh;

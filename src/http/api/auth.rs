@@ -7,8 +7,9 @@ use crate::app::App;
 use crate::app::access::{Caller, Need};
 use crate::app::registry_auth::TokenService;
 use crate::domain::token::PlainToken;
+use crate::http::access_log::Actor;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 
 /// GitLab's header for personal access tokens.
 const PRIVATE_TOKEN: &str = "PRIVATE-TOKEN";
@@ -46,11 +47,18 @@ where
 {
     let secret = presented_token(req)?;
     let app = service.app().clone();
-    web::block(move || {
+    let (actor, result) = web::block(move || {
         let caller = app.api_caller(secret.as_ref(), need)?;
-        work(&app, &caller)
+        let actor = Actor {
+            user_id: caller.user().id,
+            username: caller.user().username.clone(),
+        };
+        Ok::<_, GitLabError>((actor, work(&app, &caller)))
     })
-    .await?
+    .await??;
+    // For the access log's line about this request (see http::observe).
+    req.extensions_mut().insert(actor);
+    result
 }
 
 /// `scheme://host` as the client addressed us: the base of every `web_url`.

@@ -17,6 +17,8 @@ pub struct GitLabError {
     pub status: StatusCode,
     /// JSON body.
     pub body: Value,
+    /// Whether the database failed (counted in the metrics).
+    database: bool,
 }
 
 impl std::fmt::Display for GitLabError {
@@ -30,6 +32,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "message": message.into() }),
+            database: false,
         }
     }
 
@@ -68,6 +71,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "error": text.into() }),
+            database: false,
         }
     }
 
@@ -80,6 +84,7 @@ impl GitLabError {
                 "error_description": "The request requires higher privileges than provided by the access token.",
                 "scope": scopes,
             }),
+            database: false,
         }
     }
 
@@ -99,9 +104,14 @@ impl ResponseError for GitLabError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
+        let mut res = HttpResponse::build(self.status)
             .insert_header((CACHE_CONTROL, "no-store"))
-            .json(&self.body)
+            .json(&self.body);
+        if self.database {
+            res.extensions_mut()
+                .insert(crate::http::error::DatabaseFailure);
+        }
+        res
     }
 }
 
@@ -125,7 +135,10 @@ impl From<AppError> for GitLabError {
                 GitLabError::message(StatusCode::NOT_FOUND, format!("404 {m}"))
             }
             AppError::Conflict(m) => GitLabError::message(StatusCode::BAD_REQUEST, m),
-            AppError::Storage(e) => GitLabError::internal(&e),
+            AppError::Storage(e) => GitLabError {
+                database: true,
+                ..GitLabError::internal(&e)
+            },
             AppError::Sealing(e) => GitLabError::internal(&e),
         }
     }
