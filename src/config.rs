@@ -124,6 +124,9 @@ const KEYS: &[&str] = &[
     "external_authorization",
     "ci_registry",
     "forward_auth_headers",
+    "log_format",
+    "tls_cert",
+    "tls_key",
 ];
 
 impl Config {

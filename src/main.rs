@@ -7,18 +7,21 @@ use regauth::config::ops::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let matches = Cli::command().get_matches();
+    let command = Cli::command();
+    let matches = command.clone().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // The configuration says how to log, so it is read first; its errors are printed below.
     let config = Config::load(cli.config.as_deref());
     start_logging(config.as_ref().map_or(LogFormat::Text, |c| c.log_format));
-    let write = audit::describe(&matches);
-    let result = config
-        .map_err(Into::into)
-        .and_then(|config| regauth::cli::run_with(cli, config));
-    if let Some(write) = &write {
-        audit::log(write, result.as_ref().err().map(|e| &**e as _));
-    }
+    let result = config.map_err(Into::into).and_then(|config| {
+        // Writes are logged once they end, whether they worked or not.
+        let write = audit::describe(&command, &matches);
+        let result = regauth::cli::run_with(cli, config);
+        if let Some(write) = &write {
+            audit::log(write, result.as_ref().err().map(|e| &**e as _));
+        }
+        result
+    });
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -3,7 +3,7 @@
 //! Arguments whose name says they hold a secret are left out (none does today: secrets are
 //! generated and printed, never taken).
 
-use clap::ArgMatches;
+use clap::{ArgMatches, Command};
 
 /// Last words of the commands that only read.
 const READS: &[&str] = &["list", "show", "serve", "healthcheck", "ci-variables"];
@@ -16,14 +16,15 @@ pub struct Write {
     pub arguments: String,
 }
 
-/// The write command in `matches`, if it is one.
-pub fn describe(matches: &ArgMatches) -> Option<Write> {
+/// The write command in `matches` (parsed by `command`), if it is one.
+pub fn describe(command: &Command, matches: &ArgMatches) -> Option<Write> {
     let mut words = Vec::new();
     let mut arguments = Vec::new();
-    let mut current = matches;
+    let (mut current, mut spec) = (matches, command);
     while let Some((name, sub)) = current.subcommand() {
+        spec = spec.find_subcommand(name)?;
         words.push(name.to_owned());
-        arguments.extend(given(sub));
+        arguments.extend(given(spec, sub));
         current = sub;
     }
     let last = words.last()?;
@@ -36,11 +37,11 @@ pub fn describe(matches: &ArgMatches) -> Option<Write> {
     })
 }
 
-/// The arguments of one command level that were given on the command line.
-fn given(matches: &ArgMatches) -> Vec<String> {
-    matches
-        .ids()
-        .map(|id| id.as_str())
+/// The arguments of one command level that were given on the command line (arguments
+/// only: clap also records an argument group per command).
+fn given(spec: &Command, matches: &ArgMatches) -> Vec<String> {
+    spec.get_arguments()
+        .map(|arg| arg.get_id().as_str())
         .filter(|id| !["json", "config"].contains(id) && !secret_name(id))
         .filter(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
         .filter_map(|id| {

@@ -15,8 +15,9 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Registry, Unit};
 
-/// The content type of the Prometheus text format, version 0.0.4 (what Prometheus asks for).
-const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The content type of the OpenMetrics text format, which prometheus-client writes and
+/// Prometheus reads (its `# EOF`, `# UNIT` and `info` lines are not in the older 0.0.4 format).
+const TEXT_FORMAT: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Labels of a token request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
