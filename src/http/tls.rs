@@ -1,10 +1,14 @@
 //! Serving HTTPS directly: a PEM certificate chain and key, read at start-up and again on
 //! SIGHUP. The handshake asks a resolver for the certificate, and the resolver hands out an
 //! `Arc` that a reload swaps, so connections made after a reload get the new certificate
-//! while open ones keep theirs. A reload that fails keeps the old certificate and says why.
+//! while open ones keep theirs. A reload also forgets the sessions clients could resume, since
+//! a resumed session skips the certificate. A reload that fails keeps the old certificate and
+//! says why.
 
 use rustls::crypto::CryptoProvider;
-use rustls::server::{ClientHello, ResolvesServerCert, ServerConfig};
+use rustls::server::{
+    ClientHello, ResolvesServerCert, ServerConfig, ServerSessionMemoryCache, StoresServerSessions,
+};
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -43,6 +47,43 @@ pub struct CertResolver {
     files: TlsFiles,
     provider: Arc<CryptoProvider>,
     current: RwLock<Arc<CertifiedKey>>,
+    sessions: Arc<Sessions>,
+}
+
+/// Sessions kept for resumption (rustls' memory cache), emptied by a reload.
+#[derive(Debug)]
+struct Sessions(RwLock<Arc<ServerSessionMemoryCache>>);
+
+/// As many sessions as rustls keeps by default.
+const SESSIONS: usize = 256;
+
+impl Sessions {
+    fn cache(&self) -> Arc<ServerSessionMemoryCache> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn forget(&self) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) =
+            ServerSessionMemoryCache::new(SESSIONS);
+    }
+}
+
+impl StoresServerSessions for Sessions {
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        self.cache().put(key, value)
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.cache().get(key)
+    }
+
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.cache().take(key)
+    }
+
+    fn can_cache(&self) -> bool {
+        true
+    }
 }
 
 impl CertResolver {
@@ -50,10 +91,14 @@ impl CertResolver {
     pub fn load(files: TlsFiles) -> Result<Arc<CertResolver>, TlsError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let current = RwLock::new(Arc::new(read(&files, &provider)?));
+        let sessions = Arc::new(Sessions(RwLock::new(ServerSessionMemoryCache::new(
+            SESSIONS,
+        ))));
         Ok(Arc::new(CertResolver {
             files,
             provider,
             current,
+            sessions,
         }))
     }
 
@@ -61,17 +106,19 @@ impl CertResolver {
     pub fn reload(&self) -> Result<(), TlsError> {
         let fresh = Arc::new(read(&self.files, &self.provider)?);
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        self.sessions.forget();
         Ok(())
     }
 
     /// The rustls server configuration that asks this resolver (TLS 1.2 and 1.3, no client
     /// certificates; actix sets ALPN).
     pub fn server_config(self: &Arc<Self>) -> Result<ServerConfig, TlsError> {
-        let config = ServerConfig::builder_with_provider(self.provider.clone())
+        let mut config = ServerConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| error(&self.files.cert, e))?
             .with_no_client_auth()
             .with_cert_resolver(self.clone());
+        config.session_storage = self.sessions.clone();
         Ok(config)
     }
 
