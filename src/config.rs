@@ -47,9 +47,10 @@ pub struct Config {
     pub forward_auth_headers: HeaderFamily,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
     pub log_format: ops::LogFormat,
-    /// HTTPS certificate chain and key (`REGAUTH_TLS_CERT`, `REGAUTH_TLS_KEY`); unset: HTTP.
-    pub tls: Option<crate::http::tls::TlsFiles>,
-    tls_paths: ops::TlsPaths,
+    /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key, PEM (`REGAUTH_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,8 +73,8 @@ impl Default for Config {
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
             log_format: ops::LogFormat::Text,
-            tls: None,
-            tls_paths: ops::TlsPaths::default(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -155,7 +156,7 @@ impl Config {
                     })?;
             }
         }
-        config.tls = config.tls_paths.files()?;
+        ops::check_tls_pair(&config)?;
         config.validate()?;
         Ok(config)
     }
@@ -229,8 +230,8 @@ impl Config {
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
             "log_format" => self.log_format = value.parse()?,
-            "tls_cert" => self.tls_paths.cert = Some(non_empty(value)?.into()),
-            "tls_key" => self.tls_paths.key = Some(non_empty(value)?.into()),
+            "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
+            "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
         }

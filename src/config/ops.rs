@@ -1,9 +1,8 @@
 //! Operations settings: the log format and the TLS files (`tls_cert` and `tls_key`, both or
 //! neither).
 
-use super::ConfigError;
+use super::{Config, ConfigError};
 use crate::http::tls::TlsFiles;
-use std::path::PathBuf;
 
 /// How log lines are written to stderr (`REGAUTH_LOG_FORMAT`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -27,26 +26,24 @@ impl std::str::FromStr for LogFormat {
     }
 }
 
-/// `tls_cert` and `tls_key` as given, before the both-or-neither check.
-#[derive(Clone, Debug, Default)]
-pub struct TlsPaths {
-    /// `tls_cert`.
-    pub cert: Option<PathBuf>,
-    /// `tls_key`.
-    pub key: Option<PathBuf>,
+/// Both TLS files or neither; else an error naming the key that is missing.
+pub(super) fn check_tls_pair(config: &Config) -> Result<(), ConfigError> {
+    match (&config.tls_cert, &config.tls_key) {
+        (Some(_), None) => Err(half("tls_key", "tls_cert")),
+        (None, Some(_)) => Err(half("tls_cert", "tls_key")),
+        _ => Ok(()),
+    }
 }
 
-impl TlsPaths {
-    /// Both files, neither (plain HTTP), or an error naming the key that is missing.
-    pub fn files(&self) -> Result<Option<TlsFiles>, ConfigError> {
-        match (&self.cert, &self.key) {
-            (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+impl Config {
+    /// The TLS files when both are set (HTTPS), else `None` (plain HTTP).
+    pub fn tls(&self) -> Option<TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
                 cert: cert.clone(),
                 key: key.clone(),
-            })),
-            (None, None) => Ok(None),
-            (Some(_), None) => Err(half("tls_key", "tls_cert")),
-            (None, Some(_)) => Err(half("tls_cert", "tls_key")),
+            }),
+            _ => None,
         }
     }
 }

@@ -57,8 +57,7 @@ pub async fn readyz(
 }
 
 fn database(service: &TokenService, readiness: &Readiness) -> Result<(), String> {
-    let conn = service.app().conn().map_err(|e| e.to_string())?;
-    health::ping(&conn).map_err(|e| e.to_string())?;
+    health::ping(service.app().store()).map_err(|e| e.to_string())?;
     if let Some(path) = &readiness.database {
         if !path.is_file() {
             return Err(format!("database file {} is missing", path.display()));

@@ -18,7 +18,7 @@ impl Ops {
     /// As `config` says: its TLS files read now (a bad file stops the start), readiness
     /// looking at its database file and keys directory.
     pub fn from_config(config: &Config) -> Result<Ops, TlsError> {
-        let tls = config.tls.clone().map(CertResolver::load).transpose()?;
+        let tls = config.tls().map(CertResolver::load).transpose()?;
         Ok(Ops {
             tls,
             readiness: Readiness {

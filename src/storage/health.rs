@@ -1,7 +1,8 @@
-//! Readiness checks of the database: the pool answers a query, and the file on disk is still
-//! the database (a pooled connection keeps reading a file that was deleted or replaced).
+//! Readiness checks of the database: the store runs a transaction, and (for SQLite) the file
+//! on disk is still the database (a pooled connection keeps reading a file that was deleted
+//! or replaced).
 
-use super::StorageError;
+use super::{StorageError, Store};
 use rusqlite::{Connection, OpenFlags};
 use std::io::Read;
 use std::path::Path;
@@ -23,10 +24,9 @@ pub enum HealthError {
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// A pooled connection answers a trivial query.
-pub fn ping(conn: &Connection) -> Result<(), StorageError> {
-    conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
-    Ok(())
+/// The store opens and ends a read transaction.
+pub fn ping(store: &Store) -> Result<(), StorageError> {
+    store.read(|_| Ok::<_, StorageError>(()))
 }
 
 /// The file at `path` starts as an SQLite database does and opens read-only (never created)

@@ -98,6 +98,16 @@ impl GitLabError {
     }
 }
 
+impl GitLabError {
+    /// 500 for a database failure (counted in the metrics); `cause` is logged, never sent.
+    pub fn database(cause: &crate::storage::StorageError) -> GitLabError {
+        GitLabError {
+            database: true,
+            ..GitLabError::internal(cause)
+        }
+    }
+}
+
 impl ResponseError for GitLabError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -135,12 +145,15 @@ impl From<AppError> for GitLabError {
                 GitLabError::message(StatusCode::NOT_FOUND, format!("404 {m}"))
             }
             AppError::Conflict(m) => GitLabError::message(StatusCode::BAD_REQUEST, m),
-            AppError::Storage(e) => GitLabError {
-                database: true,
-                ..GitLabError::internal(&e)
-            },
+            AppError::Storage(e) => GitLabError::database(&e),
             AppError::Sealing(e) => GitLabError::internal(&e),
         }
+    }
+}
+
+impl From<crate::storage::StorageError> for GitLabError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        GitLabError::database(&e)
     }
 }
 
