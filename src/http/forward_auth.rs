@@ -58,8 +58,7 @@ pub async fn check(
             web::block(move || svc.check(&request)).await?
         }
     };
-    let token_id = answer.token_id.map(|id| id.to_string()).unwrap_or_default();
-    let mut line = ForwardLine {
+    let line = ForwardLine {
         client: access_log::peer(&req),
         method: &method,
         // The query may hold secrets (`private_token=`), so only the path is logged.
@@ -73,6 +72,16 @@ pub async fn check(
         status: 200,
         reason: "",
     };
+    Ok(answer_and_log(&req, &answer, line))
+}
+
+/// The answer to the proxy, and its access line.
+fn answer_and_log<'a>(
+    req: &HttpRequest,
+    answer: &'a ForwardAnswer,
+    mut line: ForwardLine<'a>,
+) -> HttpResponse {
+    let token_id = answer.token_id.map(|id| id.to_string()).unwrap_or_default();
     let response = match &answer.outcome {
         Ok(grant) => {
             line.project = &grant.project;
@@ -89,15 +98,12 @@ pub async fn check(
         Err(ForwardError::Storage(e)) => ApiError::database(e).error_response(),
     };
     line.status = response.status().as_u16();
-    if line.status != 200 {
+    if let Err(e) = &answer.outcome {
         line.outcome = Outcome::of_status(line.status);
-        line.reason = match &answer.outcome {
-            Err(ForwardError::Storage(_)) | Ok(_) => "internal server error",
-            Err(e) => reason_of(e),
-        };
+        line.reason = reason_of(e);
     }
-    access_log::forward(&req, &line);
-    Ok(response)
+    access_log::forward(req, &line);
+    response
 }
 
 /// The reason a refusal gives (fixed text, usernames and validated paths).

@@ -78,13 +78,12 @@ impl Metrics {
     /// Fresh metrics with every family registered and the build info set.
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("regauth");
-        let tokens = Family::<TokenLabels, Counter>::default();
+        let (tokens, forward) = (Family::default(), Family::default());
         registry.register(
             "token_requests",
             "Token requests at /jwt/auth by service, outcome and credential kind",
             tokens.clone(),
         );
-        let forward = Family::<ForwardLabels, Counter>::default();
         registry.register(
             "forward_auth_decisions",
             "Forward-auth decisions by decision and credential kind",
@@ -107,18 +106,7 @@ impl Metrics {
             "Requests that failed because the database did",
             database_errors.clone(),
         );
-        let published = Gauge::default();
-        registry.register(
-            "signing_keys_published",
-            "Signing keys published in certs.pem and jwks.json",
-            published.clone(),
-        );
-        let keys = Family::<KeyLabels, Gauge>::default();
-        registry.register(
-            "signing_key",
-            "1 for every published signing key; active=\"true\" marks the one that signs",
-            keys.clone(),
-        );
+        let (keys, published) = register_ring(&mut registry);
         registry.register(
             "build",
             "The running regauth build",
@@ -177,6 +165,23 @@ impl Metrics {
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
     }
+}
+
+/// The key ring's gauges, set on every scrape.
+fn register_ring(registry: &mut Registry) -> (Family<KeyLabels, Gauge>, Gauge) {
+    let published = Gauge::default();
+    registry.register(
+        "signing_keys_published",
+        "Signing keys published in certs.pem and jwks.json",
+        published.clone(),
+    );
+    let keys = Family::<KeyLabels, Gauge>::default();
+    registry.register(
+        "signing_key",
+        "1 for every published signing key; active=\"true\" marks the one that signs",
+        keys.clone(),
+    );
+    (keys, published)
 }
 
 /// A method as a label value: the standard ones, else `OTHER` (forward auth takes any).
