@@ -108,6 +108,13 @@ pub struct TokenLine<'a> {
 
 /// Log and count one token request.
 pub fn token(req: &HttpRequest, line: &TokenLine<'_>) {
+    count_token(req, line);
+    log_token(line);
+}
+
+/// Count a token request without a line of its own: for failed logins, which the login
+/// throttle logs summarised, one line per client and window.
+pub fn count_token(req: &HttpRequest, line: &TokenLine<'_>) {
     if let Some(metrics) = metrics(req) {
         metrics.token_request(TokenLabels {
             service: if line.known_service {
@@ -119,6 +126,9 @@ pub fn token(req: &HttpRequest, line: &TokenLine<'_>) {
             credential: line.credential,
         });
     }
+}
+
+fn log_token(line: &TokenLine<'_>) {
     // Text fields are recorded as strings, so the text format quotes and escapes them and
     // a client cannot forge a line with a newline in a scope or username.
     macro_rules! line {
@@ -177,12 +187,7 @@ pub struct ForwardLine<'a> {
 
 /// Log and count one forward-auth decision.
 pub fn forward(req: &HttpRequest, line: &ForwardLine<'_>) {
-    if let Some(metrics) = metrics(req) {
-        metrics.forward_decision(ForwardLabels {
-            decision: line.outcome.label("allowed"),
-            credential: line.credential,
-        });
-    }
+    count_forward(req, line);
     tracing::info!(
         target: "regauth::access",
         client = %line.client,
@@ -198,6 +203,16 @@ pub fn forward(req: &HttpRequest, line: &ForwardLine<'_>) {
         reason = line.reason,
         "forward auth"
     );
+}
+
+/// Count a forward-auth decision without a line of its own (see [`count_token`]).
+pub fn count_forward(req: &HttpRequest, line: &ForwardLine<'_>) {
+    if let Some(metrics) = metrics(req) {
+        metrics.forward_decision(ForwardLabels {
+            decision: line.outcome.label("allowed"),
+            credential: line.credential,
+        });
+    }
 }
 
 /// A write through the management API, once answered.
