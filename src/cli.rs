@@ -102,6 +102,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Keys(KeysCommand::Generate { algorithm, force }) => {
             let algorithm = algorithm.unwrap_or(config.signing_algorithm);
             let key = SigningKey::generate(&config.keys_dir, algorithm, force)?;
+            crate::jwt::public::publish(&config.public_keys_dir(), &[&key])?;
             println!(
                 "created {} key in {} (kid {})",
                 key.algorithm(),
@@ -142,6 +143,7 @@ fn serve(config: Config) -> CliResult {
     if created {
         tracing::info!(dir = %config.keys_dir.display(), kid = key.kid(), "created signing key and certificate");
     }
+    crate::jwt::public::publish(&config.public_keys_dir(), &[&key])?;
     let issuer = Issuer::new(
         key,
         config.issuer.clone(),

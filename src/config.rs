@@ -10,6 +10,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+mod key_ring;
+
+pub use key_ring::KeyRingSettings;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -41,6 +44,8 @@ pub struct Config {
     /// Layouts guarded by forward auth (`[[forward_auth_route]]` tables in the file; when
     /// the file has none, GitLab's Git and package layouts).
     pub forward_auth_routes: Vec<Route>,
+    /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
+    pub key_ring: KeyRingSettings,
 }
 
 impl Default for Config {
@@ -61,6 +66,7 @@ impl Default for Config {
             external_authorization: false,
             ci_registry: None,
             forward_auth_routes: default_routes(),
+            key_ring: KeyRingSettings::default(),
         }
     }
 }
@@ -127,7 +133,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS {
+        for key in KEYS.iter().chain(key_ring::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -142,6 +148,11 @@ impl Config {
         Ok(config)
     }
 
+    /// Where the certificate bundle and JWKS file are published for registries.
+    pub fn public_keys_dir(&self) -> PathBuf {
+        self.key_ring.public_dir(&self.keys_dir)
+    }
+
     /// Checks across keys: every service name is distinct.
     fn validate(&self) -> Result<(), ConfigError> {
         let mut names = vec![self.registry_service.as_str()];
@@ -153,6 +164,12 @@ impl Config {
                 });
             }
             names.push(&proxy.service);
+        }
+        if self.public_keys_dir() == self.keys_dir {
+            return Err(ConfigError::Invalid {
+                key: "public_keys_dir".into(),
+                message: "must differ from keys_dir: registries read it, and must never see the private keys".into(),
+            });
         }
         Ok(())
     }
@@ -210,7 +227,11 @@ impl Config {
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
-            _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
+            k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ => {
+                let known = [KEYS, key_ring::KEYS].concat().join(", ");
+                return Err(format!("unknown key (known keys: {known})"));
+            }
         }
         Ok(())
     }

@@ -284,6 +284,13 @@ fn keys_generate_refuses_to_overwrite_without_force() {
     let first = ok(d, &["keys", "generate"]);
     assert!(first.contains("ES256"), "{first}");
     assert!(d.join("keys/signing-key.pem").exists() && d.join("keys/signing-cert.pem").exists());
+    // What a registry reads is published apart from the private key.
+    let bundle = std::fs::read_to_string(d.join("keys/public/certs.pem")).unwrap();
+    assert!(
+        bundle.contains("BEGIN CERTIFICATE") && !bundle.contains("PRIVATE"),
+        "{bundle}"
+    );
+    assert!(d.join("keys/public/jwks.json").exists());
     let err = fails(d, &["keys", "generate", "--algorithm", "rs256"], &[]);
     assert!(err.contains("exists"), "{err}");
     let second = ok(d, &["keys", "generate", "--algorithm", "rs256", "--force"]);

@@ -120,3 +120,20 @@ fn errors_name_the_key() {
     let missing = Config::load_with(Some(&dir.path().join("none.toml")), env(&[]));
     assert!(missing.unwrap_err().to_string().contains("none.toml"));
 }
+
+#[test]
+fn public_keys_dir_defaults_inside_keys_dir_and_never_equals_it() {
+    let c = Config::load_with(None, env(&[("REGAUTH_KEYS_DIR", "/k")])).unwrap();
+    assert_eq!(c.public_keys_dir(), PathBuf::from("/k/public"));
+    let c = Config::load_with(None, env(&[("REGAUTH_PUBLIC_KEYS_DIR", "/pub")])).unwrap();
+    assert_eq!(c.public_keys_dir(), PathBuf::from("/pub"));
+    let err = Config::load_with(
+        None,
+        env(&[
+            ("REGAUTH_KEYS_DIR", "/k"),
+            ("REGAUTH_PUBLIC_KEYS_DIR", "/k"),
+        ]),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("public_keys_dir"), "{err}");
+}

@@ -115,22 +115,28 @@ pub(super) fn certificate_spki(cert_der: &[u8]) -> der::Result<SubjectPublicKeyI
     reader.finish(spki)
 }
 
-/// The key directory is world-readable (0755) so a registry running as another user can read
-/// the certificate; the private key itself is written 0600.
-pub(super) fn create_dir(dir: &Path) -> Result<(), KeyError> {
+/// Create `dir` (and missing parents) with `mode`: 0700 for the private keys directory, which
+/// nothing but regauth reads; 0755 for the public directory a registry running as another user
+/// reads.
+pub(super) fn create_dir(dir: &Path, mode: u32) -> Result<(), KeyError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
     builder
         .create(dir)
         .map_err(io_error("create directory", dir))
 }
 
-/// Write via a temporary file and rename, so a crash never leaves a half-written key.
+/// Write via a temporary file and rename, so a crash never leaves a half-written key and a
+/// reader (another replica, a registry starting) sees the old or the new file, never a mix.
+/// The temporary name carries the process id: replicas sharing the directory may write the
+/// same file at once.
 pub(super) fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
     let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(".tmp");
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = PathBuf::from(tmp_name);
     match fs::remove_file(&tmp) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => {

@@ -24,6 +24,8 @@ pub const KEY_FILE: &str = "signing-key.pem";
 pub const CERT_FILE: &str = "signing-cert.pem";
 
 const RSA_BITS: usize = 2048;
+/// Only regauth reads the keys directory: registries get the public directory instead.
+const KEYS_DIR_MODE: u32 = 0o700;
 
 /// The token signing key with its certificate, kid and pre-encoded JWT headers.
 pub struct SigningKey {
@@ -68,7 +70,7 @@ impl SigningKey {
         if let (false, Some(existing)) = (force, existing) {
             return Err(KeyError::Exists(existing.clone()));
         }
-        create_dir(dir)?;
+        create_dir(dir, KEYS_DIR_MODE)?;
         let key = parse_pkcs8(&new_pkcs8(algorithm)?, &key_path)?;
         write_file(&key_path, key.cert_key.serialize_pem().as_bytes(), 0o600)?;
         let cert_pem = make_certificate(&key.cert_key)?;
@@ -170,8 +172,13 @@ impl SigningKey {
         &self.cert_der
     }
 
-    /// The public key as a JWK set: `{"keys":[{kty, crv, x, y | n, e, kid, alg, use}]}`.
+    /// The public key as a JWK set of one: `{"keys":[`[`SigningKey::jwk`]`]}`.
     pub fn jwks(&self) -> serde_json::Value {
+        json!({ "keys": [self.jwk()] })
+    }
+
+    /// The public key as one JWK: `{kty, crv, x, y | n, e, kid, alg, use}`.
+    pub fn jwk(&self) -> serde_json::Value {
         let mut jwk = match &self.signer {
             Signer::Ec(kp) => {
                 // ring gives the uncompressed point 0x04 || x || y.
@@ -191,7 +198,7 @@ impl SigningKey {
         jwk["kid"] = json!(self.kid);
         jwk["alg"] = json!(self.algorithm.jwa_name());
         jwk["use"] = json!("sig");
-        json!({ "keys": [jwk] })
+        jwk
     }
 
     /// Sign `message`, returning the raw JWS signature (`r||s`, 64 bytes, for ES256).

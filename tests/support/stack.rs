@@ -98,8 +98,10 @@ pub struct Regauth {
     secrets: RefCell<Vec<String>>,
     /// `127.0.0.1:PORT` the server listens on.
     pub addr: String,
-    /// Directory holding `signing-key.pem` and `signing-cert.pem`.
+    /// Directory holding the private keys (`signing-key.pem`, …): regauth's alone.
     pub keys_dir: PathBuf,
+    /// Directory holding `certs.pem` and `jwks.json`: all a registry is given.
+    pub public_dir: PathBuf,
 }
 
 impl Regauth {
@@ -107,6 +109,7 @@ impl Regauth {
     /// settings (`REGAUTH_EXTERNAL_AUTHORIZATION`, …).
     pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, &str)]) -> Regauth {
         let keys_dir = dir.join("keys");
+        let public_dir = dir.join("public");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
             (
@@ -114,6 +117,7 @@ impl Regauth {
                 path_string(&dir.join("data/regauth.db")),
             ),
             ("REGAUTH_KEYS_DIR", path_string(&keys_dir)),
+            ("REGAUTH_PUBLIC_KEYS_DIR", path_string(&public_dir)),
             ("REGAUTH_ISSUER", "regauth".to_owned()),
             ("REGAUTH_TOKEN_LIFETIME", "900".to_owned()),
             ("REGAUTH_SIGNING_ALGORITHM", signing.algorithm.to_owned()),
@@ -160,6 +164,7 @@ impl Regauth {
             secrets: RefCell::new(Vec::new()),
             addr,
             keys_dir,
+            public_dir,
         };
         regauth.wait_healthy();
         regauth
@@ -287,7 +292,7 @@ impl Registry {
                 (spec.template_addr, host.clone()),
                 ("127.0.0.1:5001", regauth.addr.clone()),
                 ("/var/lib/registry", path_string(&storage)),
-                ("/var/lib/regauth/keys", path_string(&regauth.keys_dir)),
+                ("/var/lib/regauth/public", path_string(&regauth.public_dir)),
             ];
             replace.extend(spec.replace.iter().cloned());
             let config = render_template(spec.template, &template, &replace);
