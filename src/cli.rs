@@ -1,5 +1,6 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod keys;
 pub mod namespaces;
 pub mod users;
 
@@ -10,9 +11,10 @@ use crate::app::registry_auth::TokenService;
 use crate::app::sealing::SealingKey;
 use crate::config::Config;
 use crate::jwt::issuer::Issuer;
-use crate::jwt::{Algorithm, SigningKey};
+use crate::jwt::keyring::KeyRing;
 use crate::storage::Store;
 use clap::{Parser, Subcommand, ValueEnum};
+pub use keys::KeysCommand;
 pub use namespaces::HolderArgs;
 use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
 use std::io::{Read, Write};
@@ -77,20 +79,6 @@ pub enum VariablesFormat {
     Json,
 }
 
-/// `regauth keys …`
-#[derive(Subcommand, Debug)]
-pub enum KeysCommand {
-    /// Create a signing key and self-signed certificate in the keys directory.
-    Generate {
-        /// es256 or rs256 (default: the configured signing algorithm).
-        #[arg(long)]
-        algorithm: Option<Algorithm>,
-        /// Replace existing key files.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
 /// A command failure: printed to stderr, exit status 1.
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -99,18 +87,7 @@ pub fn run(cli: Cli) -> CliResult {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve => serve(config),
-        Command::Keys(KeysCommand::Generate { algorithm, force }) => {
-            let algorithm = algorithm.unwrap_or(config.signing_algorithm);
-            let key = SigningKey::generate(&config.keys_dir, algorithm, force)?;
-            crate::jwt::public::publish(&config.public_keys_dir(), &[&key])?;
-            println!(
-                "created {} key in {} (kid {})",
-                key.algorithm(),
-                config.keys_dir.display(),
-                key.kid()
-            );
-            Ok(())
-        }
+        Command::Keys(cmd) => keys::run(&config, cmd),
         Command::Group(cmd) => namespaces::group(&open_app(&config)?, cmd),
         Command::Project(cmd) => namespaces::project(&open_app(&config)?, cmd),
         Command::Token(cmd) => namespaces::token(&open_app(&config)?, cmd),
@@ -139,13 +116,13 @@ fn open_app(config: &Config) -> Result<App, Box<dyn std::error::Error>> {
 /// `serve`: open the database, load or create keys, bind, print the address, run.
 fn serve(config: Config) -> CliResult {
     let app = open_app(&config)?;
-    let (key, created) = SigningKey::load_or_generate(&config.keys_dir, config.signing_algorithm)?;
-    if created {
-        tracing::info!(dir = %config.keys_dir.display(), kid = key.kid(), "created signing key and certificate");
-    }
-    crate::jwt::public::publish(&config.public_keys_dir(), &[&key])?;
-    let issuer = Issuer::new(
-        key,
+    let ring = KeyRing::open(
+        &config.keys_dir,
+        &config.public_keys_dir(),
+        config.signing_algorithm,
+    )?;
+    let issuer = Issuer::with_ring(
+        ring.clone(),
         config.issuer.clone(),
         config.token_lifetime,
         config.x5c,
@@ -168,7 +145,9 @@ fn serve(config: Config) -> CliResult {
     };
     let listener = std::net::TcpListener::bind(config.listen)?;
     let addr = listener.local_addr()?;
+    let reload_every = std::time::Duration::from_secs(config.key_ring.reload_interval);
     actix_web::rt::System::new().block_on(async move {
+        actix_web::rt::spawn(crate::jwt::reload::watch(ring, reload_every));
         let server = crate::http::server_with(listener, service, forward, ci)?;
         println!("regauth listening on http://{addr}");
         std::io::stdout().flush()?;
