@@ -11,6 +11,7 @@
 pub mod clients;
 pub mod flows;
 pub mod oci;
+pub mod pulls;
 pub mod stack;
 
 use std::io::{Read, Write};

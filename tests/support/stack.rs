@@ -237,6 +237,11 @@ impl Regauth {
         read_text(&self.process.log)
     }
 
+    /// The server's process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+
     /// Revokes a deploy token.
     pub fn revoke(&self, token: &DeployToken) {
         self.admin(&["token", "revoke", &token.id.to_string()]);
