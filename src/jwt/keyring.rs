@@ -175,6 +175,13 @@ impl KeyRing {
         if *loaded == bytes {
             return Ok(false);
         }
+        // Under the ring lock, the manifest cannot change between reading it and publishing
+        // it, so a slow reload never writes an older bundle over a newer one. A replica whose
+        // keys directory is read-only cannot lock; it publishes what it read.
+        let _lock = store::lock(keys_dir)
+            .inspect_err(|error| tracing::debug!(%error, "reloading the key ring unlocked"))
+            .ok();
+        let bytes = fs::read(&path).map_err(keyfiles::io_error("read", &path))?;
         let manifest = store::parse(&path, &bytes, OffsetDateTime::now_utc())?;
         let snapshot = Snapshot::load(keys_dir, manifest, Some(&self.snapshot()))?;
         let published = public::publish(public_dir, &snapshot.published());
