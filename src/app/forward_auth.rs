@@ -2,19 +2,18 @@
 //! caller the same way the token endpoint does, and let the domain decide.
 
 use super::App;
-use super::registry_auth::{AuthError, Credentials, authenticate};
+use super::registry_auth::{AuthError, Credentials, Subject, authenticate};
 use crate::domain::authz::Refusal;
-use crate::domain::forward::{Allowed, ProjectKey, Route, Target, decide, targets};
+use crate::domain::forward::{Allowed, HeaderFamily, ProjectKey, Route, Target, decide, targets};
 use crate::domain::namespace::ProjectFacts;
-use crate::storage::{self, StorageError, namespaces};
-use rusqlite::Connection;
+use crate::storage::{Reads, StorageError};
 use std::sync::Arc;
 
 /// What the proxy told us about the request it holds.
 pub struct ForwardRequest {
-    /// The original method (`X-Original-Method` / `X-Forwarded-Method`).
+    /// The original method (from the trusted [`HeaderFamily`]).
     pub method: String,
-    /// The original URI, path and query (`X-Original-URI` / `X-Forwarded-Uri`).
+    /// The original URI, path and query (from the trusted [`HeaderFamily`]).
     pub uri: String,
     /// The request's Basic credentials, if any.
     pub credentials: Credentials,
@@ -27,6 +26,16 @@ pub struct ForwardGrant {
     pub allowed: Allowed,
     /// The project's full path.
     pub project: String,
+}
+
+/// The decision, and the deploy token that authenticated, whatever the decision (custom
+/// usernames may repeat, so answers and logs name the token by id).
+#[derive(Debug)]
+pub struct ForwardAnswer {
+    /// The deploy token's id, when the caller authenticated as one.
+    pub token_id: Option<i64>,
+    /// Pass, or why not.
+    pub outcome: Result<ForwardGrant, ForwardError>,
 }
 
 /// Why a request may not pass, or could not be judged.
@@ -64,39 +73,67 @@ pub struct ForwardAuth {
     app: App,
     routes: Arc<Vec<Route>>,
     external_authorization: bool,
+    headers: HeaderFamily,
 }
 
 impl ForwardAuth {
     /// Guard `routes`; with `external_authorization`, deploy tokens are refused on all of them.
+    /// The original request is read from nginx's headers unless [`ForwardAuth::with_headers`]
+    /// says otherwise.
     pub fn new(app: App, routes: Vec<Route>, external_authorization: bool) -> ForwardAuth {
         ForwardAuth {
             app,
             routes: Arc::new(routes),
             external_authorization,
+            headers: HeaderFamily::default(),
         }
     }
 
+    /// Trust `headers`, the family the proxy in front sets, for the original request.
+    pub fn with_headers(mut self, headers: HeaderFamily) -> ForwardAuth {
+        self.headers = headers;
+        self
+    }
+
+    /// The header family trusted for the original request.
+    pub fn headers(&self) -> HeaderFamily {
+        self.headers
+    }
+
     /// Decide whether the proxied request may pass.
-    pub fn check(&self, req: &ForwardRequest) -> Result<ForwardGrant, ForwardError> {
+    pub fn check(&self, req: &ForwardRequest) -> ForwardAnswer {
+        let mut token_id = None;
+        let outcome = self.judge(req, &mut token_id);
+        ForwardAnswer { token_id, outcome }
+    }
+
+    /// [`ForwardAuth::check`]; `token_id` is set as soon as a deploy token authenticates.
+    fn judge(
+        &self,
+        req: &ForwardRequest,
+        token_id: &mut Option<i64>,
+    ) -> Result<ForwardGrant, ForwardError> {
         let readings = targets(&self.routes, &req.method, &req.uri)
             .map_err(|e| ForwardError::BadRequest(e.to_string()))?;
         let Some(first) = readings.first() else {
             return Err(ForwardError::Denied(NO_ROUTE.into()));
         };
         let now = self.app.now();
-        let conn = self.app.conn()?;
-        // Both lookups in one read snapshot, as on the token path (storage::read_snapshot).
-        let (subject, resolved) = storage::read_snapshot(&conn, |conn| {
-            let subject = authenticate(conn, &req.credentials, "").map_err(|e| match e {
+        // Both lookups in one read transaction, as on the token path.
+        let (subject, resolved) = self.app.store().read(|tx| {
+            let subject = authenticate(tx, &req.credentials, "").map_err(|e| match e {
                 AuthError::Storage(e) => ForwardError::Storage(e),
                 other => ForwardError::Unauthorized(unauthorized_message(&other)),
             })?;
-            Ok::<_, ForwardError>((subject, resolve(conn, &readings)?))
+            Ok::<_, ForwardError>((subject, resolve(tx, &readings)?))
         })?;
         let (target, project) = match resolved {
             Some((target, facts)) => (target, Some(facts)),
             None => (first, None),
         };
+        if let Subject::Deploy(token) = &subject {
+            *token_id = Some(token.id);
+        }
         let credential = subject.credential();
         let allowed = decide(
             target.operation,
@@ -123,13 +160,13 @@ fn unauthorized_message(e: &AuthError) -> &'static str {
 
 /// The first reading that names an existing project.
 fn resolve<'t>(
-    conn: &Connection,
+    tx: &mut dyn Reads,
     readings: &'t [Target],
 ) -> Result<Option<(&'t Target, ProjectFacts)>, StorageError> {
     for target in readings {
         let project = match &target.project {
-            ProjectKey::Path(path) => namespaces::project_by_path(conn, path)?,
-            ProjectKey::Id(id) => namespaces::project_by_id(conn, *id)?,
+            ProjectKey::Path(path) => tx.project_by_path(path)?,
+            ProjectKey::Id(id) => tx.project_by_id(*id)?,
         };
         if let Some(p) = project {
             return Ok(Some((target, p.facts())));

@@ -4,7 +4,7 @@
 use super::App;
 use super::users::{credential_for, is_personal_token, user_credential};
 use crate::domain::authz::{
-    BAD_CREDENTIALS, Credential, Granted, Refusal, external_authorization_refusal, grant,
+    AuthType, BAD_CREDENTIALS, Credential, Granted, Refusal, external_authorization_refusal, grant,
     grant_without_deploy_token,
 };
 use crate::domain::namespace::ProjectFacts;
@@ -13,8 +13,7 @@ use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken};
 use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
-use crate::storage::{self, StorageError, namespaces, personal_tokens, refresh, tokens};
-use rusqlite::Connection;
+use crate::storage::{Reads, StorageError, Writes};
 use std::collections::HashMap;
 
 /// Prefix of refresh tokens (docker's "identity tokens").
@@ -55,6 +54,26 @@ pub struct TokenGrant {
     pub granted: Granted,
     /// A refresh token, when asked for and credentials were given.
     pub refresh_token: Option<String>,
+}
+
+/// The credential a request turned out to present, for its log line. Custom deploy-token
+/// usernames may repeat, so only the token id tells two tokens apart.
+pub struct Presented {
+    /// A deploy token or a personal access token.
+    pub auth_type: AuthType,
+    /// The token's id (the token a refresh token was issued to, for refresh grants).
+    pub token_id: i64,
+    /// Its username (the deploy token's, or the user's).
+    pub username: String,
+}
+
+/// What came of a token request, and whose credential it was once that is known (never for
+/// anonymous requests or unknown secrets).
+pub struct Attempt {
+    /// The credential the secret matched.
+    pub presented: Option<Presented>,
+    /// The answer.
+    pub result: Result<TokenGrant, AuthError>,
 }
 
 /// Why no token was issued.
@@ -133,6 +152,21 @@ impl TokenService {
 
     /// Authenticate, authorize and sign.
     pub fn issue(&self, req: &TokenRequest) -> Result<TokenGrant, AuthError> {
+        self.attempt(req).result
+    }
+
+    /// [`TokenService::issue`], also naming the credential presented (for the log line).
+    pub fn attempt(&self, req: &TokenRequest) -> Attempt {
+        let mut presented = None;
+        let result = self.issue_noting(req, &mut presented);
+        Attempt { presented, result }
+    }
+
+    fn issue_noting(
+        &self,
+        req: &TokenRequest,
+        presented: &mut Option<Presented>,
+    ) -> Result<TokenGrant, AuthError> {
         let service = req.service.as_deref().unwrap_or("");
         let proxy = self.proxies.iter().find(|p| p.service == service);
         if service != self.registry_service && proxy.is_none() {
@@ -140,13 +174,13 @@ impl TokenService {
         }
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
-        let conn = self.app.conn()?;
-        // Every lookup in one read snapshot (storage::read_snapshot says why).
-        let (subject, projects) = storage::read_snapshot(&conn, |conn| {
-            let subject = authenticate(conn, &req.credentials, service)?;
+        // Every lookup in one read transaction (storage::sqlite::Database::read says why).
+        let (subject, projects) = self.app.store().read(|tx| {
+            let subject = authenticate(tx, &req.credentials, service)?;
+            *presented = subject.presented();
             let projects = match proxy {
                 Some(_) => HashMap::new(),
-                None => project_facts(conn, &requested)?,
+                None => project_facts(tx, &requested)?,
             };
             Ok::<_, AuthError>((subject, projects))
         })?;
@@ -172,7 +206,8 @@ impl TokenService {
                 Some(existing.expose().to_owned())
             }
             Credentials::Password { .. } if req.offline && restricted.is_none() => {
-                remember_refresh(&conn, &subject, service, now)?
+                let store = self.app.store();
+                store.write(|tx| remember_refresh(tx, &subject, service, now))?
             }
             _ => None,
         };
@@ -203,11 +238,21 @@ impl Subject {
             Subject::User(user) => Credential::User(user),
         }
     }
+
+    /// What the log line says about it.
+    fn presented(&self) -> Option<Presented> {
+        let credential = self.credential();
+        Some(Presented {
+            auth_type: credential.auth_type(),
+            token_id: credential.token_id()?,
+            username: credential.subject().to_owned(),
+        })
+    }
 }
 
 /// Store a fresh refresh token bound to the credential (never anonymous) and service.
 fn remember_refresh(
-    conn: &Connection,
+    tx: &mut dyn Writes,
     subject: &Subject,
     service: &str,
     now: time::OffsetDateTime,
@@ -215,9 +260,11 @@ fn remember_refresh(
     let fresh = PlainToken::generate(REFRESH_TOKEN_PREFIX);
     match subject {
         Subject::Anonymous => return Ok(None),
-        Subject::Deploy(token) => refresh::insert(conn, &fresh.digest(), token.id, service, now)?,
+        Subject::Deploy(token) => {
+            tx.insert_deploy_refresh(&fresh.digest(), token.id, service, now)?
+        }
         Subject::User(user) => {
-            personal_tokens::insert_refresh(conn, &fresh.digest(), user.token.id, service, now)?
+            tx.insert_user_refresh(&fresh.digest(), user.token.id, service, now)?
         }
     }
     Ok(Some(fresh.expose().to_owned()))
@@ -228,7 +275,7 @@ fn remember_refresh(
 /// usernames give the same answer; whether the token is still active is [`grant`]'s
 /// decision.
 pub(super) fn authenticate(
-    conn: &Connection,
+    tx: &mut dyn Reads,
     credentials: &Credentials,
     service: &str,
 ) -> Result<Subject, AuthError> {
@@ -236,24 +283,24 @@ pub(super) fn authenticate(
     match credentials {
         Credentials::None => Ok(Subject::Anonymous),
         Credentials::Password { username, secret } if is_personal_token(secret) => {
-            user_credential(conn, secret, Some(username))?
+            user_credential(tx, secret, Some(username))?
                 .map(Subject::User)
                 .ok_or_else(unauthorized)
         }
         Credentials::Password { username, secret } => {
             // Username and secret are matched together, so a wrong username and an unknown
-            // secret are refused by one and the same lookup (see tokens::by_login).
-            tokens::by_login(conn, &secret.digest(), username)?
+            // secret are refused by one and the same lookup (see deploy_token_by_login).
+            tx.deploy_token_by_login(&secret.digest(), username)?
                 .map(Subject::Deploy)
                 .ok_or_else(unauthorized)
         }
         Credentials::RefreshToken(secret) => {
             let digest = secret.digest();
-            if let Some(token) = refresh::deploy_token_for(conn, &digest, service)? {
+            if let Some(token) = tx.deploy_token_for_refresh(&digest, service)? {
                 return Ok(Subject::Deploy(token));
             }
-            match personal_tokens::for_refresh(conn, &digest, service)? {
-                Some(token) => credential_for(conn, token, None)?
+            match tx.personal_token_for_refresh(&digest, service)? {
+                Some(token) => credential_for(tx, token, None)?
                     .map(Subject::User)
                     .ok_or_else(unauthorized),
                 None => Err(unauthorized()),
@@ -264,13 +311,13 @@ pub(super) fn authenticate(
 
 /// The owning project of every requested repository, looked up once per name.
 fn project_facts(
-    conn: &Connection,
+    tx: &mut dyn Reads,
     requested: &[ResourceScope],
 ) -> Result<HashMap<String, Option<ProjectFacts>>, StorageError> {
     let mut facts = HashMap::new();
     for scope in requested.iter().filter(|s| s.base_type() == "repository") {
         if !facts.contains_key(&scope.name) {
-            let project = namespaces::project_for_repository(conn, &scope.name)?;
+            let project = tx.project_for_repository(&scope.name)?;
             facts.insert(scope.name.clone(), project);
         }
     }

@@ -122,15 +122,22 @@ async fn respond(
     };
     // SQLite calls block, so the use case runs on the blocking pool (kept small, see
     // `server_with`), never on the async worker.
-    let outcome = web::block(move || service.issue(&request)).await?;
-    match outcome {
+    let attempt = web::block(move || service.attempt(&request)).await?;
+    // Custom deploy-token usernames may repeat: the token id tells whose request it was.
+    let presented = attempt.presented.as_ref();
+    let token_id = presented.map(|p| p.token_id);
+    let token_type = presented.map(|p| p.auth_type.as_str());
+    let username = presented.map_or(username.as_str(), |p| p.username.as_str());
+    match attempt.result {
         Ok(grant) => {
             // Built once: the log line and the POST body's `scope` say the same thing.
             let scope = grant.granted.scope_string();
             tracing::info!(
                 method = %req.method(),
                 service = service_name.unwrap_or(""),
-                username = grant.granted.subject(),
+                username,
+                token_type,
+                token_id,
                 granted = %scope,
                 status = 200,
                 "token issued"
@@ -142,7 +149,9 @@ async fn respond(
             tracing::info!(
                 method = %req.method(),
                 service = service_name.unwrap_or(""),
-                username = %username,
+                username,
+                token_type,
+                token_id,
                 status = error.status.as_u16(),
                 reason = %error.message,
                 "token refused"
