@@ -4,6 +4,7 @@
 //! Each backend is a sibling module (`sqlite`, `postgres`) implementing the same small
 //! traits; everything is synchronous, and async callers run it on the blocking pool.
 
+pub mod health;
 mod location;
 pub mod migrations;
 pub mod namespaces;

@@ -10,9 +10,11 @@
 
 #[path = "../backend/mod.rs"]
 pub mod backend;
+pub mod certs;
 pub mod clients;
 pub mod flows;
 pub mod oci;
+pub mod pulls;
 pub mod stack;
 
 use std::io::{Read, Write};
