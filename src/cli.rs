@@ -1,13 +1,14 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod audit;
+pub mod keys;
 pub mod namespaces;
 pub mod users;
 
 use crate::app::App;
-use crate::app::sealing::SealingKey;
 use crate::config::Config;
-use crate::jwt::{Algorithm, SigningKey};
 use clap::{Parser, Subcommand, ValueEnum};
+pub use keys::KeysCommand;
 pub use namespaces::HolderArgs;
 use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
 use std::io::{Read, Write};
@@ -81,45 +82,21 @@ pub enum VariablesFormat {
     Json,
 }
 
-/// `regauth keys …`
-#[derive(Subcommand, Debug)]
-pub enum KeysCommand {
-    /// Create a signing key and self-signed certificate in the keys directory, and the
-    /// CI-secrets sealing key if it is missing (that one is never replaced: what it sealed
-    /// could not be opened again).
-    Generate {
-        /// es256 or rs256 (default: the configured signing algorithm).
-        #[arg(long)]
-        algorithm: Option<Algorithm>,
-        /// Replace existing key files.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
 /// A command failure: printed to stderr, exit status 1.
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Run one command.
 pub fn run(cli: Cli) -> CliResult {
     let config = Config::load(cli.config.as_deref())?;
+    run_with(cli, config)
+}
+
+/// Run one command with the configuration already loaded (`main` loads it first, to know
+/// the log format).
+pub fn run_with(cli: Cli, config: Config) -> CliResult {
     match cli.command {
         Command::Serve => serve(config),
-        Command::Keys(KeysCommand::Generate { algorithm, force }) => {
-            let algorithm = algorithm.unwrap_or(config.signing_algorithm);
-            let sealing = SealingKey::in_dir(&config.keys_dir);
-            if sealing.create_if_missing()? {
-                println!("created sealing key {}", sealing.path().display());
-            }
-            let key = SigningKey::generate(&config.keys_dir, algorithm, force)?;
-            println!(
-                "created {} key in {} (kid {})",
-                key.algorithm(),
-                config.keys_dir.display(),
-                key.kid()
-            );
-            Ok(())
-        }
+        Command::Keys(cmd) => keys::run(&config, cmd),
         Command::Group(cmd) => namespaces::group(&open_app(&config)?, cmd),
         Command::Project(cmd) => namespaces::project(&open_app(&config)?, cmd),
         Command::Token(cmd) => namespaces::token(&open_app(&config)?, cmd),
@@ -155,7 +132,11 @@ fn open_app(config: &Config) -> Result<App, Box<dyn std::error::Error>> {
 fn serve(config: Config) -> CliResult {
     let application = crate::server::build(&config)?;
     // The listener is bound already: clients that connect now wait in its backlog.
-    println!("regauth listening on http://{}", application.addr());
+    println!(
+        "regauth listening on {}://{}",
+        application.scheme(),
+        application.addr()
+    );
     std::io::stdout().flush()?;
     application.run()?;
     Ok(())

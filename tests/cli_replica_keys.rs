@@ -20,7 +20,9 @@ fn regauth(dir: &Path) -> Command {
             "REGAUTH_DATABASE",
             TestDatabase::of_dir(dir, "db/regauth.db").value,
         )
-        .env("REGAUTH_KEYS_DIR", dir.join("keys"));
+        .env("REGAUTH_KEYS_DIR", dir.join("keys"))
+        // Outside the keys directory, as for a replica whose keys directory is read-only.
+        .env("REGAUTH_PUBLIC_KEYS_DIR", dir.join("public"));
     command
 }
 
@@ -46,17 +48,26 @@ fn ok(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The names in the keys directory, sorted (empty if it does not exist).
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir.join("keys"))
+/// The files in the keys directory with their contents, sorted by name (empty if it does not
+/// exist).
+fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.join("keys"))
         .map(|entries| {
             entries
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .map(|e| {
+                    let e = e.unwrap();
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    (name, std::fs::read(e.path()).unwrap_or_default())
+                })
                 .collect()
         })
         .unwrap_or_default();
-    names.sort();
-    names
+    files.sort();
+    files
+}
+
+fn names(files: &[(String, Vec<u8>)]) -> Vec<&str> {
+    files.iter().map(|(name, _)| name.as_str()).collect()
 }
 
 /// Starts `serve`, waits for its address line, stops it; returns the line.
@@ -86,15 +97,17 @@ fn serve_refuses_to_make_keys_of_its_own_naming_the_directory() {
     let keys = d.join("keys").display().to_string();
     assert!(
         err.contains("REGAUTH_KEYS_GENERATE is false")
-            && err.contains(&format!("keys directory {keys} lacks"))
-            && err.contains("signing-key.pem, signing-cert.pem, ci-secrets.key")
+            && err.contains(&format!(
+                "keys directory {keys} lacks ring.json, ci-secrets.key:"
+            ))
             && err.contains("regauth keys generate"),
         "{err}"
     );
+    let nothing = listing(d);
     assert!(
-        listing(d).is_empty(),
+        nothing.is_empty(),
         "nothing was created: {:?}",
-        listing(d)
+        names(&nothing)
     );
 
     // Filled once, the directory serves a replica, which changes nothing in it.
@@ -104,21 +117,35 @@ fn serve_refuses_to_make_keys_of_its_own_naming_the_directory() {
         "{made}"
     );
     let before = listing(d);
-    assert_eq!(
-        before,
-        ["ci-secrets.key", "signing-cert.pem", "signing-key.pem"]
-    );
+    for name in [
+        "ci-secrets.key",
+        "ring.json",
+        "signing-cert.pem",
+        "signing-key.pem",
+    ] {
+        assert!(names(&before).contains(&name), "{:?}", names(&before));
+    }
     let line = serve_briefly(d, &[NO_GENERATE]);
     assert!(
         line.starts_with("regauth listening on http://127.0.0.1:"),
         "{line}"
     );
-    assert_eq!(listing(d), before);
+    assert!(
+        listing(d) == before,
+        "the replica changed its keys directory"
+    );
 
-    // A directory lacking one file is refused as well, naming only that file.
+    // A directory lacking the sealing key is refused as well, naming only that file.
+    let sealing = std::fs::read(d.join("keys/ci-secrets.key")).unwrap();
+    std::fs::remove_file(d.join("keys/ci-secrets.key")).unwrap();
+    let err = fails(d, &["serve"], &[NO_GENERATE]);
+    assert!(err.contains("lacks ci-secrets.key:"), "{err}");
+    assert!(!d.join("keys/ci-secrets.key").exists());
+    // A key file the ring lists but the directory lacks is refused, never made anew.
+    std::fs::write(d.join("keys/ci-secrets.key"), sealing).unwrap();
     std::fs::remove_file(d.join("keys/signing-cert.pem")).unwrap();
     let err = fails(d, &["serve"], &[NO_GENERATE]);
-    assert!(err.contains("lacks signing-cert.pem:"), "{err}");
+    assert!(err.contains("signing-cert.pem"), "{err}");
     assert!(!d.join("keys/signing-cert.pem").exists());
 }
 

@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod bulk;
+pub mod health;
 mod location;
 pub mod migrations;
 pub mod namespaces;

@@ -47,11 +47,13 @@ impl Rig {
             .tempdir()
             .expect("create temp dir");
         let keys = dir.path().join("keys");
-        make_keys(&keys);
+        let public = dir.path().join("public");
+        make_keys(&keys, &public);
         let database = pg::shared().database();
         let env = [
             ("REGAUTH_DATABASE", database.as_str()),
             ("REGAUTH_KEYS_DIR", path_str(&keys)),
+            ("REGAUTH_PUBLIC_KEYS_DIR", path_str(&public)),
             ("REGAUTH_KEYS_GENERATE", "false"),
         ];
         let replica = |name: &str| {
@@ -62,8 +64,9 @@ impl Rig {
         let a = replica("a");
         let b = replica("b");
         let (nginx, balancer) = start_nginx(dir.path(), &[&a.addr, &b.addr]);
+        let balancer_url = format!("http://{balancer}");
         let registry =
-            Registry::start_with_realm(dir.path(), &balancer, &keys, &RegistrySpec::main());
+            Registry::start_with_realm(dir.path(), &balancer_url, &public, &RegistrySpec::main());
         let clients = Clients::new(dir.path().join("clients"));
         Rig {
             b,
@@ -90,10 +93,11 @@ impl Rig {
 }
 
 /// `regauth keys generate` into `keys`: the one time keys are made, before any replica runs.
-fn make_keys(keys: &Path) {
+fn make_keys(keys: &Path, public: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(["keys", "generate"])
         .env("REGAUTH_KEYS_DIR", keys)
+        .env("REGAUTH_PUBLIC_KEYS_DIR", public)
         .output()
         .expect("run regauth keys generate");
     let text = String::from_utf8_lossy(&out.stdout);

@@ -98,8 +98,12 @@ pub struct Regauth {
     secrets: RefCell<Vec<String>>,
     /// `127.0.0.1:PORT` the server listens on.
     pub addr: String,
-    /// Directory holding `signing-key.pem` and `signing-cert.pem`.
+    /// `https` when `REGAUTH_TLS_CERT` was given, else `http`.
+    pub scheme: &'static str,
+    /// Directory holding the private keys (`signing-key.pem`, …): regauth's alone.
     pub keys_dir: PathBuf,
+    /// Directory holding `certs.pem` and `jwks.json`: all a registry is given.
+    pub public_dir: PathBuf,
 }
 
 impl Regauth {
@@ -107,13 +111,15 @@ impl Regauth {
     /// settings (`REGAUTH_EXTERNAL_AUTHORIZATION`, …).
     pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, &str)]) -> Regauth {
         let keys_dir = dir.join("keys");
+        let public_dir = dir.join("public");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
             (
                 "REGAUTH_DATABASE",
-                path_string(&dir.join("data/regauth.db")),
+                super::backend::TestDatabase::new(dir, "data/regauth.db").value,
             ),
             ("REGAUTH_KEYS_DIR", path_string(&keys_dir)),
+            ("REGAUTH_PUBLIC_KEYS_DIR", path_string(&public_dir)),
             ("REGAUTH_ISSUER", "regauth".to_owned()),
             ("REGAUTH_TOKEN_LIFETIME", "900".to_owned()),
             ("REGAUTH_SIGNING_ALGORITHM", signing.algorithm.to_owned()),
@@ -140,9 +146,10 @@ impl Regauth {
             child,
             log,
         };
-        let addr = match first_stdout_line(stdout) {
+        let url = match first_stdout_line(stdout) {
             Some(line) => line
-                .strip_prefix("regauth listening on http://")
+                .strip_prefix("regauth listening on ")
+                .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
                 .unwrap_or_else(|| panic!("unexpected first stdout line of `serve`: {line:?}"))
                 .to_owned(),
             None => {
@@ -153,31 +160,42 @@ impl Regauth {
                 );
             }
         };
-        env[0].1 = addr.clone();
-        // The directory the server really uses (a setting in `extra_env` may move it).
-        let keys_dir = env
-            .iter()
-            .rev()
-            .find(|(key, _)| *key == "REGAUTH_KEYS_DIR")
-            .map_or(keys_dir, |(_, value)| PathBuf::from(value));
+        let (scheme, addr) = url.split_once("://").expect("checked above");
+        env[0].1 = addr.to_owned();
+        // The directories the server really uses (a setting in `extra_env` may move them).
+        let setting = |name: &str, default: PathBuf| {
+            env.iter()
+                .rev()
+                .find(|(key, _)| *key == name)
+                .map_or(default, |(_, value)| PathBuf::from(value))
+        };
+        let keys_dir = setting("REGAUTH_KEYS_DIR", keys_dir);
+        let public_dir = setting("REGAUTH_PUBLIC_KEYS_DIR", public_dir);
         let regauth = Regauth {
             process,
             env,
             secrets: RefCell::new(Vec::new()),
-            addr,
+            addr: addr.to_owned(),
+            scheme: if scheme == "https" { "https" } else { "http" },
             keys_dir,
+            public_dir,
         };
         regauth.wait_healthy();
         regauth
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     fn wait_healthy(&self) {
-        let client = http_client();
+        // Only liveness here: tests that serve TLS check the certificate themselves.
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .danger_accept_invalid_certs(true)
+            .build()
+            .expect("build HTTP client");
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
             if let Ok(response) = client.get(format!("{}/healthz", self.url())).send()
@@ -252,6 +270,18 @@ impl Regauth {
         let _ = self.process.child.wait();
     }
 
+    /// Sends SIGHUP to the server (it reloads its TLS certificate and its key ring).
+    pub fn hangup(&self) {
+        let pid = self.process.child.id().to_string();
+        let status = Command::new("kill").args(["-HUP", &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -HUP {pid} failed");
+    }
+
+    /// The server's process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+
     /// Revokes a deploy token.
     pub fn revoke(&self, token: &DeployToken) {
         self.admin(&["token", "revoke", &token.id.to_string()]);
@@ -298,18 +328,18 @@ impl RegistrySpec<'_> {
 impl Registry {
     /// Starts a registry from `spec`, trusting `regauth`, retrying if its port was taken.
     pub fn start(dir: &Path, regauth: &Regauth, spec: &RegistrySpec<'_>) -> Registry {
-        Registry::start_with_realm(dir, &regauth.addr, &regauth.keys_dir, spec)
+        Registry::start_with_realm(dir, &regauth.url(), &regauth.public_dir, spec)
     }
 
-    /// Starts a registry from `spec` whose realm is `realm_addr` (`127.0.0.1:PORT`, regauth
-    /// or a balancer in front of it), trusting the certificate in `keys_dir`.
+    /// Starts a registry from `spec` whose realm is at `realm_url` (`http://127.0.0.1:PORT`:
+    /// regauth, or a balancer in front of it), trusting the certificates in `public_dir`.
     pub fn start_with_realm(
         dir: &Path,
-        realm_addr: &str,
-        keys_dir: &Path,
+        realm_url: &str,
+        public_dir: &Path,
         spec: &RegistrySpec<'_>,
     ) -> Registry {
-        let realm_url = format!("http://{realm_addr}");
+        let realm_addr = realm_url.split_once("://").map_or(realm_url, |(_, a)| a);
         let template = std::fs::read_to_string(spec.template).expect("read registry config");
         let mut last_log = String::new();
         for attempt in 0..3 {
@@ -319,7 +349,7 @@ impl Registry {
                 (spec.template_addr, host.clone()),
                 ("127.0.0.1:5001", realm_addr.to_owned()),
                 ("/var/lib/registry", path_string(&storage)),
-                ("/var/lib/regauth/keys", path_string(keys_dir)),
+                ("/var/lib/regauth/public", path_string(public_dir)),
             ];
             replace.extend(spec.replace.iter().cloned());
             let config = render_template(spec.template, &template, &replace);
@@ -341,7 +371,7 @@ impl Registry {
                 child,
                 log,
             };
-            if wait_registry(&mut process, &host, &realm_url, spec.service) {
+            if wait_registry(&mut process, &host, realm_url, spec.service) {
                 return Registry { process, host };
             }
             last_log = read_text(&process.log);
