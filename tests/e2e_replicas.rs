@@ -6,7 +6,6 @@
 //!
 //! Runs with `REGAUTH_E2E=1` (scripts/test), like the other end-to-end tests.
 
-mod pg;
 mod replica_rig;
 mod support;
 

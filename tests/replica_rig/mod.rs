@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::pg;
+use crate::support::backend::pg;
 use crate::support::clients::Clients;
 use crate::support::read_text;
 use crate::support::stack::{
