@@ -60,6 +60,7 @@ pub fn server_with_ops(
     ci: CiSettings,
     ops: Ops,
 ) -> std::io::Result<Server> {
+    let blocking_threads = service.app().store().transactions_per_worker();
     let data = web::Data::new(service);
     let forward = web::Data::new(forward);
     let ci = web::Data::new(ci);
@@ -76,10 +77,11 @@ pub fn server_with_ops(
             .default_service(web::to(not_found))
             .wrap(actix_web::middleware::from_fn(observe::observe))
     })
-    // Database calls run on each worker's blocking pool. Token requests take tens of
-    // microseconds, so two threads a worker keep the cores busy; actix's default (hundreds)
-    // only made them contend (measured with scripts/bench: 105 threads, more CPU a token).
-    .worker_max_blocking_threads(2);
+    // Database calls run on each worker's blocking pool, sized by the backend: on SQLite a
+    // token request's transaction takes tens of microseconds, so two threads a worker keep
+    // the cores busy and actix's default (hundreds) only made them contend (scripts/bench:
+    // 105 threads, more CPU a token); on PostgreSQL they mostly wait for answers.
+    .worker_max_blocking_threads(blocking_threads);
     let server = match ops.tls {
         Some(resolver) => {
             let config = resolver.server_config().map_err(std::io::Error::other)?;
