@@ -99,10 +99,26 @@ impl BackendError {
     }
 }
 
+/// The error and each of its causes, `: `-separated: PostgreSQL's driver says only "db
+/// error" itself and keeps the server's words in its cause.
 impl std::fmt::Display for BackendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        write_chain(&*self.0, f)
     }
+}
+
+/// Write `e` and its causes (a cause its parent already quotes is not repeated).
+fn write_chain(e: &dyn std::error::Error, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    let mut shown = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !shown.contains(&text) {
+            shown = format!("{shown}: {text}");
+        }
+        cause = c.source();
+    }
+    f.write_str(&shown)
 }
 
 /// The database, whichever backend holds it. Cheap to clone (a shared pool).
