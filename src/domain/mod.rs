@@ -2,6 +2,8 @@
 
 pub mod authz;
 pub mod ci_variables;
+pub mod client;
+pub mod external_url;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod forward;
@@ -10,5 +12,6 @@ pub mod proxy;
 pub mod role;
 pub mod scope;
 pub mod scope_set;
+pub mod throttle;
 pub mod token;
 pub mod user;
