@@ -167,7 +167,8 @@ fn serve(config: Config) -> CliResult {
     let listener = std::net::TcpListener::bind(config.listen)?;
     let addr = listener.local_addr()?;
     actix_web::rt::System::new().block_on(async move {
-        let server = crate::http::server_with(listener, service, forward, ci)?;
+        let network = config.network.clone();
+        let server = crate::http::server_with_network(listener, service, forward, ci, network)?;
         println!("regauth listening on http://{addr}");
         std::io::stdout().flush()?;
         server.await

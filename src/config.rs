@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+pub mod network;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -41,6 +42,8 @@ pub struct Config {
     /// Layouts guarded by forward auth (`[[forward_auth_route]]` tables in the file; when
     /// the file has none, GitLab's Git and package layouts).
     pub forward_auth_routes: Vec<Route>,
+    /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
+    pub network: network::Network,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             external_authorization: false,
             ci_registry: None,
             forward_auth_routes: default_routes(),
+            network: network::Network::default(),
         }
     }
 }
@@ -127,7 +131,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS {
+        for key in KEYS.iter().chain(network::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -210,7 +214,11 @@ impl Config {
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
-            _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
+            _ if self.network.set(key, value)? => {}
+            _ => {
+                let known = [KEYS, network::KEYS].concat().join(", ");
+                return Err(format!("unknown key (known keys: {known})"));
+            }
         }
         Ok(())
     }

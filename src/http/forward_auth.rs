@@ -5,9 +5,11 @@
 
 use super::error::ApiError;
 use super::registry_auth::basic_credentials;
+use super::throttle::{Surface, failed_login, retry_after};
 use crate::app::forward_auth::{ForwardAuth, ForwardError, ForwardRequest};
 use crate::app::registry_auth::Credentials;
 use crate::domain::authz::BAD_CREDENTIALS;
+use crate::domain::throttle::Verdict;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -16,6 +18,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 pub const CHALLENGE: &str = "Basic realm=\"regauth\"";
 /// Response header carrying the reason for a 401 or 403.
 pub const REASON_HEADER: &str = "X-Regauth-Reason";
+/// The reason given with a 429 (also at `/jwt/auth` and `/api/v4`, in their shapes).
+pub const TOO_MANY_FAILURES: &str = "too many failed logins for this username from this address";
 /// Response header naming who was let through (empty when anonymous).
 pub const USER_HEADER: &str = "X-Regauth-User";
 /// Response header naming the project the request was judged against.
@@ -40,6 +44,8 @@ pub async fn check(
         _ => String::new(),
     };
     let path = uri.split('?').next().unwrap_or_default().to_owned();
+    // Anonymous requests are how git and pip learn to send credentials: never a failure.
+    let presented = !matches!(credentials, Some(Credentials::None));
     let outcome = match credentials {
         None => Err(ForwardError::Unauthorized(BAD_CREDENTIALS)),
         Some(credentials) => {
@@ -58,6 +64,17 @@ pub async fn check(
             .insert_header((USER_HEADER, grant.allowed.subject()))
             .insert_header((PROJECT_HEADER, grant.project.as_str()))
             .finish(),
+        Err(ForwardError::Unauthorized(m)) if presented => {
+            // Logged by the throttle, summarised.
+            let verdict = failed_login(&req, Surface::ForwardAuth, &username, m);
+            return Ok(match verdict {
+                Verdict::Refused => refusal(StatusCode::UNAUTHORIZED, m),
+                Verdict::Throttled { .. } => retry_after(
+                    refusal(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_FAILURES),
+                    verdict,
+                ),
+            });
+        }
         Err(ForwardError::Unauthorized(m)) => refusal(StatusCode::UNAUTHORIZED, m),
         Err(ForwardError::Denied(m)) => refusal(StatusCode::FORBIDDEN, &m),
         Err(ForwardError::BadRequest(m)) => return Err(ApiError::bad_request(m)),
@@ -66,6 +83,7 @@ pub async fn check(
     // The query may hold secrets (`private_token=`), so only the path is logged.
     tracing::info!(
         method = %method,
+        client = %super::client::client_addr(&req),
         path = %path,
         username = %username,
         status = response.status().as_u16(),

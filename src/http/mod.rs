@@ -1,14 +1,20 @@
 //! HTTP: routes shared by `serve` and the tests, and the server itself.
 
 pub mod api;
+pub mod client;
+pub mod edge;
 pub mod error;
 pub mod forward_auth;
 pub mod keys;
+pub mod limits;
 pub mod registry_auth;
+pub mod throttle;
 
 use crate::app::ci_variables::CiSettings;
 use crate::app::forward_auth::ForwardAuth;
 use crate::app::registry_auth::TokenService;
+use crate::config::network::Network;
+use crate::domain::external_url::ExternalUrl;
 use crate::domain::forward::default_routes;
 use actix_web::dev::Server;
 use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
@@ -43,13 +49,52 @@ pub fn server(listener: TcpListener, service: TokenService) -> std::io::Result<S
 }
 
 /// Start serving on an already bound listener, with forward auth and CI settings as
-/// configured.
+/// configured and the default network settings.
 pub fn server_with(
     listener: TcpListener,
     service: TokenService,
     forward: ForwardAuth,
     ci: CiSettings,
 ) -> std::io::Result<Server> {
+    server_with_network(listener, service, forward, ci, Network::default())
+}
+
+/// Start serving on an already bound listener with every setting given: the request
+/// deadline, the connection cap (after raising the descriptor limit), the external URL
+/// (unset: derived from the bound address), trusted proxies and the login throttle.
+pub fn server_with_network(
+    listener: TcpListener,
+    service: TokenService,
+    forward: ForwardAuth,
+    ci: CiSettings,
+    network: Network,
+) -> std::io::Result<Server> {
+    let external = match network.external_url.clone() {
+        Some(url) => url,
+        None => ExternalUrl::from_listen(listener.local_addr()?),
+    };
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let fd_limit = limits::raise_fd_limit();
+    let cap = limits::connection_cap(network.max_connections, fd_limit);
+    if cap < network.max_connections {
+        tracing::warn!(
+            fd_limit,
+            max_connections = cap,
+            "the file descriptor limit lowers the connection cap"
+        );
+    }
+    tracing::info!(
+        external_url = %external,
+        trusted_proxies = %network.trusted_proxies,
+        max_connections = cap,
+        request_timeout_secs = network.request_timeout.as_secs_f64(),
+        "network settings"
+    );
+    let limit = network.request_timeout;
+    let throttle = web::Data::new(throttle::LoginThrottle::new(network.throttle));
+    spawn_flush(&throttle, service.app().clone());
+    let external = web::Data::new(external);
+    let proxies = web::Data::new(network.trusted_proxies);
     let data = web::Data::new(service);
     let forward = web::Data::new(forward);
     let ci = web::Data::new(ci);
@@ -58,9 +103,19 @@ pub fn server_with(
             .app_data(data.clone())
             .app_data(forward.clone())
             .app_data(ci.clone())
+            .app_data(throttle.clone())
+            .app_data(external.clone())
+            .app_data(proxies.clone())
             .configure(configure)
             .default_service(web::to(not_found))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                edge::deadline(limit, req, next)
+            }))
     })
+    .workers(workers)
+    .max_connections(limits::per_worker(cap, workers))
+    // The head gets the same bound as the rest of the request.
+    .client_request_timeout(limit)
     // Database calls run on each worker's blocking pool. Token requests take tens of
     // microseconds, so two threads a worker keep the cores busy; actix's default (hundreds)
     // only made them contend (measured with scripts/bench: 105 threads, more CPU a token).
@@ -68,4 +123,21 @@ pub fn server_with(
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Summarise ended log windows periodically, until the server (the last holder of the
+/// throttle) is gone.
+fn spawn_flush(throttle: &web::Data<throttle::LoginThrottle>, app: crate::app::App) {
+    let weak = std::sync::Arc::downgrade(&throttle.clone().into_inner());
+    let window = throttle.policy().window.whole_seconds().clamp(1, 60) as u64;
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(window));
+        loop {
+            tick.tick().await;
+            match weak.upgrade() {
+                Some(throttle) => throttle.flush(app.now()),
+                None => break,
+            }
+        }
+    });
 }

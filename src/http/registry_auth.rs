@@ -4,12 +4,14 @@
 //! which typed extractors cannot collect.
 
 use super::error::ApiError;
+use super::throttle::{Surface, failed_login, retry_after};
 use crate::app::deploy_tokens::rfc3339;
-use crate::app::registry_auth::{Credentials, TokenGrant, TokenRequest, TokenService};
+use crate::app::registry_auth::{AuthError, Credentials, TokenGrant, TokenRequest, TokenService};
+use crate::domain::throttle::Verdict;
 use crate::domain::token::PlainToken;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, Header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use actix_web_httpauth::headers::authorization::{Authorization, Basic};
 use futures_util::StreamExt;
 
@@ -113,6 +115,7 @@ async fn respond(
         Credentials::RefreshToken(_) => "(refresh token)".into(),
         Credentials::None => String::new(),
     };
+    let presented = !matches!(credentials, Credentials::None);
     let service_name = params.first("service");
     let request = TokenRequest {
         service: service_name.map(str::to_owned),
@@ -129,6 +132,7 @@ async fn respond(
             let scope = grant.granted.scope_string();
             tracing::info!(
                 method = %req.method(),
+                client = %super::client::client_addr(req),
                 service = service_name.unwrap_or(""),
                 username = grant.granted.subject(),
                 granted = %scope,
@@ -136,6 +140,12 @@ async fn respond(
                 "token issued"
             );
             Ok(success(&grant, post.then_some(scope)))
+        }
+        Err(AuthError::Unauthorized(reason)) if presented => {
+            // Failed logins are logged by the throttle, summarised.
+            let verdict = failed_login(req, Surface::Registry, &username, reason);
+            let answer = throttled_error(verdict, reason).error_response();
+            Ok(retry_after(answer, verdict))
         }
         Err(e) => {
             let error = ApiError::from(e);
@@ -149,6 +159,18 @@ async fn respond(
             );
             Err(error)
         }
+    }
+}
+
+/// 401 for a failed login, or 429 once the throttle says so.
+fn throttled_error(verdict: Verdict, reason: &'static str) -> ApiError {
+    match verdict {
+        Verdict::Refused => ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", reason),
+        Verdict::Throttled { .. } => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOOMANYREQUESTS",
+            super::forward_auth::TOO_MANY_FAILURES,
+        ),
     }
 }
 

@@ -11,6 +11,7 @@ use regauth::app::namespaces::HolderRef;
 use regauth::app::registry_auth::TokenService;
 use regauth::app::sealing::SealingKey;
 use regauth::app::{App, ManualClock};
+pub use regauth::config::network::Network;
 use regauth::domain::forward::{Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::proxy::ProxyService;
@@ -73,6 +74,14 @@ impl Default for ForwardOptions {
     }
 }
 
+/// The default network settings with a throttle no test reaches by accident (the tables of
+/// refusals send many bad logins from one address); `tests/http_throttle.rs` sets its own.
+pub fn unthrottled() -> Network {
+    let mut network = Network::default();
+    network.throttle.max_failures = 1_000_000;
+    network
+}
+
 impl TestServer {
     /// ES256 with x5c.
     pub fn start() -> TestServer {
@@ -80,16 +89,22 @@ impl TestServer {
     }
 
     pub fn start_with(keys: KeyOptions) -> TestServer {
-        TestServer::launch(keys, ForwardOptions::default())
+        TestServer::launch(keys, ForwardOptions::default(), unthrottled())
+    }
+
+    /// ES256 with x5c, default forward auth, and these network settings (timeouts,
+    /// connection cap, external URL, trusted proxies, throttle).
+    pub fn start_network(network: Network) -> TestServer {
+        TestServer::launch(KeyOptions::default(), ForwardOptions::default(), network)
     }
 
     /// ES256 with x5c, and these forward-auth settings (external authorization also
     /// applies to the token endpoint).
     pub fn start_forward(forward: ForwardOptions) -> TestServer {
-        TestServer::launch(KeyOptions::default(), forward)
+        TestServer::launch(KeyOptions::default(), forward, unthrottled())
     }
 
-    fn launch(keys: KeyOptions, forward: ForwardOptions) -> TestServer {
+    fn launch(keys: KeyOptions, forward: ForwardOptions, network: Network) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("regauth.db")).unwrap();
         let clock = Arc::new(ManualClock::new(START));
@@ -119,7 +134,9 @@ impl TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = regauth::http::server_with(listener, service, forward, ci).unwrap();
+                let server =
+                    regauth::http::server_with_network(listener, service, forward, ci, network)
+                        .unwrap();
                 tx.send(server.handle()).unwrap();
                 server.await.unwrap();
             })

@@ -6,7 +6,11 @@ use super::error::GitLabError;
 use crate::app::App;
 use crate::app::access::{Caller, Need};
 use crate::app::registry_auth::TokenService;
+use crate::domain::external_url::ExternalUrl;
+use crate::domain::throttle::Verdict;
 use crate::domain::token::PlainToken;
+use crate::http::throttle::{Surface, failed_login};
+use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, web};
 
@@ -44,17 +48,36 @@ where
     T: Send + 'static,
     F: FnOnce(&App, &Caller) -> Result<T, GitLabError> + Send + 'static,
 {
-    let secret = presented_token(req)?;
-    let app = service.app().clone();
-    web::block(move || {
-        let caller = app.api_caller(secret.as_ref(), need)?;
-        work(&app, &caller)
-    })
-    .await?
+    let presented =
+        req.headers().contains_key(PRIVATE_TOKEN) || req.headers().contains_key(AUTHORIZATION);
+    let outcome = async {
+        let secret = presented_token(req)?;
+        let app = service.app().clone();
+        web::block(move || {
+            let caller = app.api_caller(secret.as_ref(), need)?;
+            work(&app, &caller)
+        })
+        .await?
+    }
+    .await;
+    match outcome {
+        // Failed logins are throttled and logged, summarised; `/api/v4` has no username.
+        Err(e) if e.status == StatusCode::UNAUTHORIZED && presented => {
+            match failed_login(req, Surface::Api, "", "invalid or unusable token") {
+                Verdict::Refused => Err(e),
+                verdict => Err(GitLabError::too_many_requests(
+                    verdict.retry_after_secs().unwrap_or(1),
+                )),
+            }
+        }
+        other => other,
+    }
 }
 
-/// `scheme://host` as the client addressed us: the base of every `web_url`.
+/// The configured external URL: the base of every `web_url` and `Link`. Never the request's
+/// `Host` or `X-Forwarded-*`, which the client chooses.
 pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    req.app_data::<web::Data<ExternalUrl>>()
+        .map(|url| url.as_str().to_owned())
+        .unwrap_or_default()
 }
