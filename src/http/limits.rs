@@ -29,6 +29,16 @@ pub fn connection_cap(wanted: usize, fd_limit: Option<u64>) -> usize {
     }
 }
 
+/// Pending connections the kernel queues for accept, as actix-web's own `bind` sets it. A
+/// listener bound with std gets 128, and connections past that are dropped and retried by
+/// the client a second later, which a burst of stalled connections reaches at once.
+pub const BACKLOG: i32 = 1024;
+
+/// Give an already listening socket the [`BACKLOG`] queue.
+pub fn widen_backlog(listener: &std::net::TcpListener) -> std::io::Result<()> {
+    socket2::SockRef::from(listener).listen(BACKLOG)
+}
+
 /// The per-worker share of `total` connections (actix counts connections per worker).
 pub fn per_worker(total: usize, workers: usize) -> usize {
     (total / workers.max(1)).max(1)

@@ -73,6 +73,7 @@ pub fn server_with_network(
         Some(url) => url,
         None => ExternalUrl::from_listen(listener.local_addr()?),
     };
+    limits::widen_backlog(&listener)?;
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let fd_limit = limits::raise_fd_limit();
     let cap = limits::connection_cap(network.max_connections, fd_limit);
