@@ -5,6 +5,22 @@
 /// Descriptors kept free of connections: SQLite, key files, the log, the blocking pool.
 const RESERVED_FDS: u64 = 256;
 
+/// Ready the process and `listener` for `wanted` connections: widen the backlog, raise the
+/// descriptor limit, and return the connection cap that fits under it.
+pub fn prepare(listener: &std::net::TcpListener, wanted: usize) -> std::io::Result<usize> {
+    widen_backlog(listener)?;
+    let fd_limit = raise_fd_limit();
+    let cap = connection_cap(wanted, fd_limit);
+    if cap < wanted {
+        tracing::warn!(
+            fd_limit,
+            max_connections = cap,
+            "the file descriptor limit lowers the connection cap"
+        );
+    }
+    Ok(cap)
+}
+
 /// Raise the soft `RLIMIT_NOFILE` to the hard limit; the limit now in force (None where the
 /// platform has no such limit or refuses).
 pub fn raise_fd_limit() -> Option<u64> {

@@ -73,17 +73,7 @@ pub fn server_with_network(
         Some(url) => url,
         None => ExternalUrl::from_listen(listener.local_addr()?),
     };
-    limits::widen_backlog(&listener)?;
-    let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let fd_limit = limits::raise_fd_limit();
-    let cap = limits::connection_cap(network.max_connections, fd_limit);
-    if cap < network.max_connections {
-        tracing::warn!(
-            fd_limit,
-            max_connections = cap,
-            "the file descriptor limit lowers the connection cap"
-        );
-    }
+    let cap = limits::prepare(&listener, network.max_connections)?;
     tracing::info!(
         external_url = %external,
         trusted_proxies = %network.trusted_proxies,
@@ -91,6 +81,7 @@ pub fn server_with_network(
         request_timeout_secs = network.request_timeout.as_secs_f64(),
         "network settings"
     );
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let limit = network.request_timeout;
     let throttle = web::Data::new(throttle::LoginThrottle::new(network.throttle));
     spawn_flush(&throttle, service.app().clone());
