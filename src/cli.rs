@@ -160,7 +160,8 @@ fn serve(config: Config) -> CliResult {
         app,
         config.forward_auth_routes.clone(),
         config.external_authorization,
-    );
+    )
+    .with_headers(config.forward_auth_headers);
     let ci = CiSettings {
         registry: config.ci_registry.clone(),
     };

@@ -2,7 +2,7 @@
 //! Every value goes through one parser per key, so a bad value is reported with the name
 //! of the key (and the environment variable) it came from.
 
-use crate::domain::forward::{Route, default_routes};
+use crate::domain::forward::{HeaderFamily, Route, default_routes};
 use crate::domain::proxy::ProxyService;
 use crate::jwt::Algorithm;
 use serde::Deserialize;
@@ -42,6 +42,9 @@ pub struct Config {
     /// Layouts guarded by forward auth (`[[forward_auth_route]]` tables in the file; when
     /// the file has none, GitLab's Git and package layouts).
     pub forward_auth_routes: Vec<Route>,
+    /// The headers the proxy in front sets for the original method and URI, the only ones
+    /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
+    pub forward_auth_headers: HeaderFamily,
     /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
     pub network: network::Network,
 }
@@ -64,6 +67,7 @@ impl Default for Config {
             external_authorization: false,
             ci_registry: None,
             forward_auth_routes: default_routes(),
+            forward_auth_headers: HeaderFamily::default(),
             network: network::Network::default(),
         }
     }
@@ -114,6 +118,7 @@ const KEYS: &[&str] = &[
     "dependency_proxy",
     "external_authorization",
     "ci_registry",
+    "forward_auth_headers",
 ];
 
 impl Config {
@@ -214,6 +219,7 @@ impl Config {
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
+            "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             _ if self.network.set(key, value)? => {}
             _ => {
                 let known = [KEYS, network::KEYS].concat().join(", ");

@@ -154,8 +154,49 @@ fn bad_input_fails_on_stderr_and_changes_nothing() {
     let d = dir.path();
     ok(d, &["group", "create", "acme"]);
     ok(d, &["project", "create", "acme/app"]);
+    ok(d, &["user", "create", "root"]);
+    let token = |name: &str, username: &str| -> Vec<String> {
+        let mut args = vec!["token", "create", "--project", "acme/app", "--name", name];
+        args.extend(["--scopes", "read_registry"]);
+        if !username.is_empty() {
+            args.extend(["--username", username]);
+        }
+        args.into_iter().map(str::to_owned).collect()
+    };
+    let names: &[(Vec<String>, &str)] = &[
+        (
+            token("ci\nINFO forged", ""),
+            "name: name must be 1 to 255 characters",
+        ),
+        (token("ci\u{1b}[2J", ""), "name: name must be"),
+        (
+            token("x", "root"),
+            "username: \"root\" is the username of a user",
+        ),
+        (
+            token("x", "Root"),
+            "username: \"Root\" is the username of a user",
+        ),
+        (
+            token("x", "gitlab+deploy-token-1"),
+            "username: usernames starting with gitlab+deploy-token-",
+        ),
+        (
+            token("x", "GITLAB+DEPLOY-TOKEN-2"),
+            "username: usernames starting with",
+        ),
+        (token("x", "a\u{7}b"), "username"),
+    ];
+    for (args, expected) in names {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let err = fails(d, &args, &[]);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
     let cases: &[(&[&str], &str)] = &[
         (&["group", "create", "Acme"], "invalid path"),
+        (&["group", "create", "acme/p.git"], "path: invalid path"),
+        (&["group", "create", "acme/feed.atom"], ".git or .atom"),
+        (&["project", "create", "acme/app.git"], "path: invalid path"),
         (&["group", "create", "acme"], "already taken"),
         (&["group", "create", "nope/sub"], "group nope not found"),
         (&["project", "create", "lonely"], "lives in a group"),

@@ -86,9 +86,44 @@ fn users_and_their_tokens() {
         format!("revoked personal access token {id} (\"laptop\")\n")
     );
 
+    ok(d, &["group", "create", "acme"]);
+    ok(d, &["project", "create", "acme/app"]);
+    let deploy = ["token", "create", "--project", "acme/app", "--name", "ci"];
+    ok(
+        d,
+        &[
+            &deploy[..],
+            &["--scopes", "read_registry", "--username", "Deployer"],
+        ]
+        .concat(),
+    );
     let errors = [
         (vec!["user", "create", "alice"], "user alice already exists"),
         (vec!["user", "create", "a+b"], "username"),
+        (vec!["user", "create", "a\tb"], "username"),
+        (
+            vec![
+                "user",
+                "token",
+                "create",
+                "alice",
+                "--scopes",
+                "api",
+                "--name",
+                "a\u{1b}[0m",
+            ],
+            "name: name must be 1 to 255 characters, not all blank, without control characters",
+        ),
+        (vec!["user", "create", "a\nb"], "username"),
+        // A deploy token is called Deployer: no user may be, in any case.
+        (
+            vec!["user", "create", "deployer"],
+            "username: \"deployer\" is the username of a deploy token (ignoring case)",
+        ),
+        (
+            vec!["user", "create", "DEPLOYER", "--admin"],
+            "username: \"DEPLOYER\" is the username of a deploy token",
+        ),
         (
             vec!["user", "token", "create", "nobody", "--scopes", "api"],
             "user nobody not found",

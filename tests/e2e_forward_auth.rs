@@ -191,7 +191,7 @@ fn external_authorization_refuses_clone_and_download() {
     }
     let rig = rig(true);
     let t = token(&rig, "read_repository,read_package_registry");
-    rig.publish_directly(&rig.wheel("1.0"));
+    rig.publish_directly(PROJECT, &rig.wheel("1.0"));
 
     let clone = rig.git(&["clone", &rig.clone_url(creds(&t), PROJECT), "refused"]);
     let remote = format!("remote: {EXTERNAL}");

@@ -120,6 +120,13 @@ fn creating_groups() {
         (json!({"name": "n"}), "path is missing"),
         (json!({"name": "n", "path": "Bad Path"}), "path is invalid"),
         (json!({"name": "n", "path": "a/b"}), "path is invalid"),
+        (json!({"name": "n", "path": "n.git"}), "path is invalid"),
+        (json!({"name": "n", "path": "n.atom"}), "path is invalid"),
+        (json!({"name": "n\nforged", "path": "n"}), "name is invalid"),
+        (
+            json!({"name": "n\u{1b}[31m", "path": "n"}),
+            "name is invalid",
+        ),
         (
             json!({"name": "n", "path": "n", "visibility": "secret"}),
             "visibility is invalid",
@@ -232,6 +239,18 @@ fn creating_projects() {
         (json!({"path": "x"}), "namespace_id is missing"),
         (json!({"namespace_id": 1}), "name, path are missing"),
         (json!({"path": "X Y", "namespace_id": 1}), "path is invalid"),
+        (
+            json!({"path": "x.git", "namespace_id": 1}),
+            "path is invalid",
+        ),
+        (
+            json!({"path": "x.atom", "namespace_id": 1}),
+            "path is invalid",
+        ),
+        (
+            json!({"path": "x", "name": "x\r\nforged", "namespace_id": 1}),
+            "name is invalid",
+        ),
         (
             json!({"path": "x", "namespace_id": 1, "visibility": "open"}),
             "visibility is invalid",

@@ -223,6 +223,36 @@ fn bad_create_requests_name_the_field_and_create_nothing() {
             json!({"name": "", "scopes": ["read_registry"]}),
             "name is invalid",
         ),
+        (
+            json!({"name": "ci\n2026-01-01 INFO forged line", "scopes": ["read_registry"]}),
+            "name is invalid: name must be 1 to 255 characters, not all blank, without control characters",
+        ),
+        (
+            json!({"name": "\u{1b}[31mred", "scopes": ["read_registry"]}),
+            "name is invalid",
+        ),
+        (
+            json!({"name": "x", "scopes": ["read_registry"], "username": "a\tb"}),
+            "username is invalid",
+        ),
+        // The user root exists: no deploy token may call itself so, in any case.
+        (
+            json!({"name": "x", "scopes": ["read_registry"], "username": "root"}),
+            "username is invalid: \"root\" is the username of a user (ignoring case)",
+        ),
+        (
+            json!({"name": "x", "scopes": ["read_registry"], "username": "ROOT"}),
+            "username is invalid: \"ROOT\" is the username of a user (ignoring case)",
+        ),
+        // Default usernames are each token's own.
+        (
+            json!({"name": "x", "scopes": ["read_registry"], "username": "gitlab+deploy-token-1"}),
+            "username is invalid: usernames starting with gitlab+deploy-token-",
+        ),
+        (
+            json!({"name": "x", "scopes": ["read_registry"], "username": "GitLab+Deploy-Token-99"}),
+            "username is invalid: usernames starting with gitlab+deploy-token-",
+        ),
     ];
     for (body, expected) in cases {
         let r = create(&s, "/projects/1", &t, body.clone());

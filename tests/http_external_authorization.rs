@@ -129,7 +129,7 @@ fn configured_routes_replace_the_defaults() {
             Route::parse("/git/{project}/", RouteKind::Git).unwrap(),
             Route::parse("/maven/{project}/-/", RouteKind::Package).unwrap(),
         ],
-        external_authorization: false,
+        ..ForwardOptions::default()
     });
     s.seed();
     let (_, user, secret) = s.token(

@@ -4,10 +4,11 @@ use super::namespaces::{HolderRef, resolve_holder};
 use super::{App, AppError, expiry_field};
 use crate::domain::ci_variables::GITLAB_DEPLOY_TOKEN_NAME;
 use crate::domain::token::{
-    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenScopes, validate_name, validate_username,
+    DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenError, TokenScopes, validate_name,
+    validate_username,
 };
-use crate::storage::ci_secrets;
 use crate::storage::tokens::{self as db, NewDeployToken};
+use crate::storage::{StorageError, ci_secrets};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -61,14 +62,20 @@ impl App {
             expires_at,
         };
         // Only CI's token must be readable again; every other secret is gone after this.
-        let token = if req.name == GITLAB_DEPLOY_TOKEN_NAME {
+        let stored = if req.name == GITLAB_DEPLOY_TOKEN_NAME {
             let sealed = self
                 .sealing_key()?
                 .seal(secret.expose().as_bytes(), &digest.0)?;
-            ci_secrets::insert_with_token(&mut conn, &new, &sealed.nonce, &sealed.ciphertext, now)?
+            ci_secrets::insert_with_token(&mut conn, &new, &sealed.nonce, &sealed.ciphertext, now)
         } else {
-            db::insert(&mut conn, &new, now)?
+            db::insert(&mut conn, &new, now)
         };
+        let token = stored.map_err(|e| match (e, req.username) {
+            (StorageError::UsernameTaken, Some(name)) => {
+                AppError::invalid("username", TokenError::UsernameOfUser(name.to_owned()))
+            }
+            (e, _) => e.into(),
+        })?;
         Ok(CreatedDeployToken { token, secret })
     }
 

@@ -2,9 +2,9 @@
 //! caller the same way the token endpoint does, and let the domain decide.
 
 use super::App;
-use super::registry_auth::{AuthError, Credentials, authenticate};
+use super::registry_auth::{AuthError, Credentials, Subject, authenticate};
 use crate::domain::authz::Refusal;
-use crate::domain::forward::{Allowed, ProjectKey, Route, Target, decide, targets};
+use crate::domain::forward::{Allowed, HeaderFamily, ProjectKey, Route, Target, decide, targets};
 use crate::domain::namespace::ProjectFacts;
 use crate::storage::{self, StorageError, namespaces};
 use rusqlite::Connection;
@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 /// What the proxy told us about the request it holds.
 pub struct ForwardRequest {
-    /// The original method (`X-Original-Method` / `X-Forwarded-Method`).
+    /// The original method (from the trusted [`HeaderFamily`]).
     pub method: String,
-    /// The original URI, path and query (`X-Original-URI` / `X-Forwarded-Uri`).
+    /// The original URI, path and query (from the trusted [`HeaderFamily`]).
     pub uri: String,
     /// The request's Basic credentials, if any.
     pub credentials: Credentials,
@@ -27,6 +27,16 @@ pub struct ForwardGrant {
     pub allowed: Allowed,
     /// The project's full path.
     pub project: String,
+}
+
+/// The decision, and the deploy token that authenticated, whatever the decision (custom
+/// usernames may repeat, so answers and logs name the token by id).
+#[derive(Debug)]
+pub struct ForwardAnswer {
+    /// The deploy token's id, when the caller authenticated as one.
+    pub token_id: Option<i64>,
+    /// Pass, or why not.
+    pub outcome: Result<ForwardGrant, ForwardError>,
 }
 
 /// Why a request may not pass, or could not be judged.
@@ -64,20 +74,46 @@ pub struct ForwardAuth {
     app: App,
     routes: Arc<Vec<Route>>,
     external_authorization: bool,
+    headers: HeaderFamily,
 }
 
 impl ForwardAuth {
     /// Guard `routes`; with `external_authorization`, deploy tokens are refused on all of them.
+    /// The original request is read from nginx's headers unless [`ForwardAuth::with_headers`]
+    /// says otherwise.
     pub fn new(app: App, routes: Vec<Route>, external_authorization: bool) -> ForwardAuth {
         ForwardAuth {
             app,
             routes: Arc::new(routes),
             external_authorization,
+            headers: HeaderFamily::default(),
         }
     }
 
+    /// Trust `headers`, the family the proxy in front sets, for the original request.
+    pub fn with_headers(mut self, headers: HeaderFamily) -> ForwardAuth {
+        self.headers = headers;
+        self
+    }
+
+    /// The header family trusted for the original request.
+    pub fn headers(&self) -> HeaderFamily {
+        self.headers
+    }
+
     /// Decide whether the proxied request may pass.
-    pub fn check(&self, req: &ForwardRequest) -> Result<ForwardGrant, ForwardError> {
+    pub fn check(&self, req: &ForwardRequest) -> ForwardAnswer {
+        let mut token_id = None;
+        let outcome = self.judge(req, &mut token_id);
+        ForwardAnswer { token_id, outcome }
+    }
+
+    /// [`ForwardAuth::check`]; `token_id` is set as soon as a deploy token authenticates.
+    fn judge(
+        &self,
+        req: &ForwardRequest,
+        token_id: &mut Option<i64>,
+    ) -> Result<ForwardGrant, ForwardError> {
         let readings = targets(&self.routes, &req.method, &req.uri)
             .map_err(|e| ForwardError::BadRequest(e.to_string()))?;
         let Some(first) = readings.first() else {
@@ -97,6 +133,9 @@ impl ForwardAuth {
             Some((target, facts)) => (target, Some(facts)),
             None => (first, None),
         };
+        if let Subject::Deploy(token) = &subject {
+            *token_id = Some(token.id);
+        }
         let credential = subject.credential();
         let allowed = decide(
             target.operation,

@@ -4,7 +4,7 @@
 use super::App;
 use super::users::{credential_for, is_personal_token, user_credential};
 use crate::domain::authz::{
-    BAD_CREDENTIALS, Credential, Granted, Refusal, external_authorization_refusal, grant,
+    AuthType, BAD_CREDENTIALS, Credential, Granted, Refusal, external_authorization_refusal, grant,
     grant_without_deploy_token,
 };
 use crate::domain::namespace::ProjectFacts;
@@ -55,6 +55,26 @@ pub struct TokenGrant {
     pub granted: Granted,
     /// A refresh token, when asked for and credentials were given.
     pub refresh_token: Option<String>,
+}
+
+/// The credential a request turned out to present, for its log line. Custom deploy-token
+/// usernames may repeat, so only the token id tells two tokens apart.
+pub struct Presented {
+    /// A deploy token or a personal access token.
+    pub auth_type: AuthType,
+    /// The token's id (the token a refresh token was issued to, for refresh grants).
+    pub token_id: i64,
+    /// Its username (the deploy token's, or the user's).
+    pub username: String,
+}
+
+/// What came of a token request, and whose credential it was once that is known (never for
+/// anonymous requests or unknown secrets).
+pub struct Attempt {
+    /// The credential the secret matched.
+    pub presented: Option<Presented>,
+    /// The answer.
+    pub result: Result<TokenGrant, AuthError>,
 }
 
 /// Why no token was issued.
@@ -133,6 +153,21 @@ impl TokenService {
 
     /// Authenticate, authorize and sign.
     pub fn issue(&self, req: &TokenRequest) -> Result<TokenGrant, AuthError> {
+        self.attempt(req).result
+    }
+
+    /// [`TokenService::issue`], also naming the credential presented (for the log line).
+    pub fn attempt(&self, req: &TokenRequest) -> Attempt {
+        let mut presented = None;
+        let result = self.issue_noting(req, &mut presented);
+        Attempt { presented, result }
+    }
+
+    fn issue_noting(
+        &self,
+        req: &TokenRequest,
+        presented: &mut Option<Presented>,
+    ) -> Result<TokenGrant, AuthError> {
         let service = req.service.as_deref().unwrap_or("");
         let proxy = self.proxies.iter().find(|p| p.service == service);
         if service != self.registry_service && proxy.is_none() {
@@ -144,6 +179,7 @@ impl TokenService {
         // Every lookup in one read snapshot (storage::read_snapshot says why).
         let (subject, projects) = storage::read_snapshot(&conn, |conn| {
             let subject = authenticate(conn, &req.credentials, service)?;
+            *presented = subject.presented();
             let projects = match proxy {
                 Some(_) => HashMap::new(),
                 None => project_facts(conn, &requested)?,
@@ -202,6 +238,16 @@ impl Subject {
             Subject::Deploy(token) => Credential::DeployToken(token),
             Subject::User(user) => Credential::User(user),
         }
+    }
+
+    /// What the log line says about it.
+    fn presented(&self) -> Option<Presented> {
+        let credential = self.credential();
+        Some(Presented {
+            auth_type: credential.auth_type(),
+            token_id: credential.token_id()?,
+            username: credential.subject().to_owned(),
+        })
     }
 }
 

@@ -6,11 +6,12 @@ use super::{App, AppError, expiry_field};
 use crate::domain::role::{AccessLevel, MemberOf};
 use crate::domain::token::{Holder, PlainToken, constant_time_eq, validate_name};
 use crate::domain::user::{
-    PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, validate_username,
+    PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, UserError,
+    login_key, validate_username,
 };
 use crate::storage::personal_tokens::{self as pats, NewPersonalToken};
-use crate::storage::{StorageError, users as db};
-use rusqlite::Connection;
+use crate::storage::{StorageError, tokens, users as db};
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Name and scope of the token every new user gets.
 const FIRST_TOKEN_NAME: &str = "initial";
@@ -55,16 +56,23 @@ pub struct MemberAdded {
 
 impl App {
     /// Create a user and their first personal access token (scope `api`, no expiry), in one
-    /// transaction.
+    /// transaction. The username must not be a deploy token's, ignoring case.
     pub fn create_user(&self, username: &str, is_admin: bool) -> Result<CreatedUser, AppError> {
         validate_username(username).map_err(|e| AppError::invalid("username", e))?;
         let now = self.now();
         let mut conn = self.conn()?;
-        let tx = conn.transaction().map_err(StorageError::from)?;
+        // Immediate: no deploy token can take the name between the checks and the insert.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StorageError::from)?;
         if db::by_username(&tx, username)?.is_some() {
             return Err(AppError::Conflict(format!(
                 "user {username} already exists"
             )));
+        }
+        if tokens::login_key_taken(&tx, &login_key(username))? {
+            let taken = UserError::UsernameOfDeployToken(username.to_owned());
+            return Err(AppError::invalid("username", taken));
         }
         let user = db::insert(&tx, username, is_admin, now)?;
         let scopes = PatScopes::parse(["api"]).map_err(|e| AppError::invalid("scopes", e))?;

@@ -1,5 +1,6 @@
 //! The forward-auth and CI settings that are more than a scalar: `[[forward_auth_route]]`
-//! tables (pattern and kind, checked by the domain) and the `ci_registry` host.
+//! tables (pattern and kind, checked by the domain) and the `ci_registry` host. The trusted
+//! header family (`forward_auth_headers`) parses with the domain's own words.
 
 use crate::domain::forward::{Route, RouteKind};
 use serde::Deserialize;
@@ -58,7 +59,7 @@ mod tests {
     use super::super::Config;
     use super::*;
     use crate::config::tests::env;
-    use crate::domain::forward::default_routes;
+    use crate::domain::forward::{HeaderFamily, default_routes};
 
     #[test]
     fn defaults() {
@@ -66,6 +67,27 @@ mod tests {
         assert!(!c.external_authorization);
         assert_eq!(c.ci_registry, None);
         assert_eq!(c.forward_auth_routes, default_routes());
+        assert_eq!(c.forward_auth_headers, HeaderFamily::XOriginal);
+    }
+
+    #[test]
+    fn forward_auth_headers_from_file_or_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("regauth.toml");
+        std::fs::write(&file, "forward_auth_headers = \"x-forwarded\"\n").unwrap();
+        let c = Config::load_with(Some(&file), env(&[])).unwrap();
+        assert_eq!(c.forward_auth_headers, HeaderFamily::XForwarded);
+        let var = "REGAUTH_FORWARD_AUTH_HEADERS";
+        let c = Config::load_with(Some(&file), env(&[(var, "x-original")])).unwrap();
+        assert_eq!(c.forward_auth_headers, HeaderFamily::XOriginal);
+        for bad in ["", "nginx", "X-Original", "both"] {
+            let err = Config::load_with(None, env(&[(var, bad)])).unwrap_err();
+            let err = err.to_string();
+            assert!(
+                err.contains(var) && err.contains("x-forwarded"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -10,28 +10,7 @@ use super::user::UserCredential;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-/// Who is asking.
-#[derive(Clone, Copy, Debug)]
-pub enum Credential<'a> {
-    /// No credentials at all.
-    Anonymous,
-    /// An authenticated deploy token (active or not: [`grant`] checks).
-    DeployToken(&'a DeployToken),
-    /// A user with one of their personal access tokens (active or not: [`grant`] checks).
-    User(&'a UserCredential),
-}
-
-/// How the subject authenticated; goes into the JWT as `auth_type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthType {
-    /// Anonymous.
-    None,
-    /// A deploy token.
-    DeployToken,
-    /// A user's personal access token.
-    PersonalAccessToken,
-}
+pub use super::credential::{AuthType, Credential};
 
 /// One granted resource, as it appears in the JWT `access` claim.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -50,15 +29,16 @@ pub struct Access {
 pub struct Granted {
     subject: String,
     auth_type: AuthType,
+    token_id: Option<i64>,
+    expires_at: Option<OffsetDateTime>,
     access: Vec<Access>,
 }
 
 impl Granted {
-    /// Merge per-scope grants: one entry per `(type, name)` in order of first request, actions
-    /// united, empty entries dropped. Only the domain's rules may build a grant.
+    /// Merge per-scope grants for `credential`: one entry per `(type, name)` in order of first
+    /// request, actions united, empty entries dropped. Only the domain's rules may build a grant.
     pub(in crate::domain) fn new<'a>(
-        subject: String,
-        auth_type: AuthType,
+        credential: Credential<'_>,
         entries: impl Iterator<Item = (&'a ResourceScope, Actions)>,
     ) -> Granted {
         let mut merged: Vec<(&'a ResourceScope, Actions)> = Vec::new();
@@ -86,8 +66,10 @@ impl Granted {
             })
             .collect();
         Granted {
-            subject,
-            auth_type,
+            subject: credential.subject().to_owned(),
+            auth_type: credential.auth_type(),
+            token_id: credential.token_id(),
+            expires_at: credential.expires_at(),
             access,
         }
     }
@@ -100,6 +82,16 @@ impl Granted {
     /// How the subject authenticated.
     pub fn auth_type(&self) -> AuthType {
         self.auth_type
+    }
+
+    /// The id of the deploy token or personal access token it was granted to.
+    pub fn token_id(&self) -> Option<i64> {
+        self.token_id
+    }
+
+    /// When the credential it was granted to stops working: the JWT must not live longer.
+    pub fn expires_at(&self) -> Option<OffsetDateTime> {
+        self.expires_at
     }
 
     /// Granted resources, merged per `(type, name)`, none of them empty.
@@ -140,8 +132,8 @@ pub fn grant<'p>(
     project_of: impl Fn(&str) -> Option<&'p ProjectFacts>,
     now: OffsetDateTime,
 ) -> Result<Granted, Refusal> {
-    let (subject, auth_type) = match credential {
-        Credential::Anonymous => (String::new(), AuthType::None),
+    match credential {
+        Credential::Anonymous => {}
         Credential::DeployToken(token) => {
             if !token.is_active(now) {
                 return Err(Refusal::Unauthorized(BAD_CREDENTIALS));
@@ -153,7 +145,6 @@ pub fn grant<'p>(
                     "this deploy token has neither read_registry nor write_registry scope".into(),
                 ));
             }
-            (token.username.clone(), AuthType::DeployToken)
         }
         Credential::User(user) => {
             if !user.token.is_active(now) {
@@ -164,9 +155,8 @@ pub fn grant<'p>(
                     "this personal access token has none of the scopes read_registry, write_registry or api".into(),
                 ));
             }
-            (user.user.username.clone(), AuthType::PersonalAccessToken)
         }
-    };
+    }
     let entries = requested.iter().map(|scope| {
         let allowed = match scope.base_type() {
             "repository" => repository_actions(credential, project_of(&scope.name)),
@@ -175,7 +165,7 @@ pub fn grant<'p>(
         };
         (scope, scope.actions.intersect(allowed))
     });
-    let granted = Granted::new(subject, auth_type, entries);
+    let granted = Granted::new(credential, entries);
     if granted.access.is_empty() && matches!(credential, Credential::Anonymous) {
         return Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED));
     }

@@ -4,7 +4,10 @@
 //! their role on the project and their personal access token's scope.
 //!
 //! The URI is read the way nginx reads it (percent-decoded, slashes merged, dot segments
-//! resolved) so that the project checked here is the project the backend serves.
+//! resolved) so that the project checked here is the project the backend serves. Git routes
+//! read the project as git http-backend does, up to the last `.git/`; other readings are
+//! nested paths of which at most one is a project (package servers serve the project regauth
+//! names in its answer).
 
 use super::namespace::NamespacePath;
 use super::role::AccessLevel;
@@ -13,9 +16,11 @@ use std::fmt;
 use std::str::FromStr;
 
 mod decision;
+mod headers;
 mod uri;
 
 pub use decision::{Allowed, EXTERNAL_AUTHORIZATION_REFUSAL, GIT_PUSH_REFUSAL, decide};
+pub use headers::{HeaderError, HeaderFamily, Original, PROXY_HEADERS, original};
 pub use uri::{UriError, normalize};
 
 /// The placeholder a route pattern holds exactly once.
@@ -94,6 +99,16 @@ impl Route {
     /// The kind of server behind this route.
     pub fn kind(&self) -> RouteKind {
         self.kind
+    }
+
+    /// Whether only the longest reading of a URI counts. git http-backend serves the
+    /// directory before the service path (`info/refs`, `git-upload-pack`, `objects/…`, none
+    /// holding `.git/`), so when the suffix ends inside a component (`.git/`) the project ends
+    /// at its last occurrence; when that reading names no valid project, neither does the URI.
+    /// A suffix starting with `/` splits at component boundaries: its readings are nested
+    /// paths, of which at most one is a project.
+    fn reads_longest(&self) -> bool {
+        self.kind == RouteKind::Git && !self.suffix.starts_with('/')
     }
 
     /// The pattern text, as configured.
@@ -179,8 +194,9 @@ impl fmt::Display for ProjectKey {
 }
 
 /// One reading of a URI: this project, this operation. A URI may allow several readings
-/// when the route's suffix occurs more than once; at most one names an existing project,
-/// because a project path is never a prefix of another project's path.
+/// when the route's suffix starts with `/` and occurs more than once; at most one names an
+/// existing project, because a project path is never a prefix of another project's path. A
+/// Git route whose suffix ends inside a component (`.git/`) gives at most one: the longest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
     /// The project named.
@@ -196,7 +212,12 @@ pub fn targets(routes: &[Route], method: &str, uri: &str) -> Result<Vec<Target>,
     let method = method.to_ascii_uppercase();
     let receive_pack = asks_receive_pack(query.unwrap_or(""));
     for route in routes {
-        let found: Vec<Target> = captures(route, &path)
+        let mut splits: Vec<(&str, &str)> = captures(route, &path).collect();
+        if route.reads_longest() {
+            splits.drain(..splits.len().saturating_sub(1));
+        }
+        let found: Vec<Target> = splits
+            .into_iter()
             .filter_map(|(capture, tail)| {
                 let project = project_key(capture, route.kind)?;
                 let operation = match route.kind {

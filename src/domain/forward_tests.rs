@@ -89,6 +89,33 @@ fn uris_outside_every_route_or_naming_no_valid_project() {
 }
 
 #[test]
+fn git_reads_the_repository_git_http_backend_serves() {
+    // git http-backend serves the directory before the service path: the longest reading.
+    // With a `.git` component in it, it is no project regauth could hold, so nothing is read
+    // (never the shorter `g/p`, which git would not serve).
+    for uri in [
+        "/g/p.git/x.git/info/refs?service=git-upload-pack",
+        "/g/p.git/x.git/git-upload-pack",
+        "/g/p.git/sub/x.git/HEAD",
+        "/g/p.git/.git/info/refs",
+    ] {
+        assert_eq!(read("GET", uri).unwrap(), Vec::<String>::new(), "{uri}");
+    }
+    assert_eq!(
+        read("GET", "/g/p.gitx/q.git/info/refs").unwrap(),
+        ["g/p.gitx/q GitRead"]
+    );
+    assert_eq!(
+        read("GET", "/g/p.git/objects/info/packs").unwrap(),
+        ["g/p GitRead"]
+    );
+    assert_eq!(
+        read("GET", "/g/p-git/x.git/HEAD").unwrap(),
+        ["g/p-git/x GitRead"]
+    );
+}
+
+#[test]
 fn normalization_follows_nginx() {
     let n = |uri| normalize(uri).map(|(p, q)| (p, q.map(str::to_owned)));
     assert_eq!(n("/a//b/./c/").unwrap(), ("/a/b/c/".into(), None));

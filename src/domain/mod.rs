@@ -3,12 +3,14 @@
 pub mod authz;
 pub mod ci_variables;
 pub mod client;
+pub mod credential;
 pub mod external_url;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod forward;
 pub mod namespace;
 pub mod proxy;
+pub mod repository_name;
 pub mod role;
 pub mod scope;
 pub mod scope_set;

@@ -1,5 +1,6 @@
 //! Groups and projects: paths follow the registry's repository-name grammar, so every
-//! project path is also a valid image name prefix.
+//! project path is also a valid image name prefix, and no component ends in `.git` or
+//! `.atom` (as GitLab forbids), so a Git or feed address names one project only.
 
 use super::token::Holder;
 use std::fmt;
@@ -13,6 +14,11 @@ pub enum NamespaceError {
         "invalid path {0:?}: use lowercase components separated by '/', each matching [a-z0-9]+([._-][a-z0-9]+)*"
     )]
     InvalidPath(String),
+    /// A component ends in a suffix that addresses add (`p.git/…`, `p.atom`).
+    #[error(
+        "invalid path {0:?}: no component may end in .git or .atom (Git and feed addresses would name two projects)"
+    )]
+    ReservedSuffix(String),
     /// A visibility word was not one of the three known ones.
     #[error("invalid visibility {0:?}: expected private, internal or public")]
     InvalidVisibility(String),
@@ -26,14 +32,18 @@ pub enum NamespaceError {
 pub struct NamespacePath(String);
 
 impl NamespacePath {
-    /// Validate `path` against the registry name grammar (at most 255 characters).
+    /// Validate `path` against the registry name grammar (at most 255 characters), without
+    /// a component ending in a [`RESERVED_SUFFIXES`] entry.
     pub fn parse(path: &str) -> Result<NamespacePath, NamespaceError> {
         let ok = !path.is_empty() && path.len() <= 255 && path.split('/').all(valid_component);
-        if ok {
-            Ok(NamespacePath(path.to_owned()))
-        } else {
-            Err(NamespaceError::InvalidPath(path.to_owned()))
+        if !ok {
+            return Err(NamespaceError::InvalidPath(path.to_owned()));
         }
+        let reserved = |c: &str| RESERVED_SUFFIXES.iter().any(|s| c.ends_with(s));
+        if path.split('/').any(reserved) {
+            return Err(NamespaceError::ReservedSuffix(path.to_owned()));
+        }
+        Ok(NamespacePath(path.to_owned()))
     }
 
     /// The path text.
@@ -59,6 +69,10 @@ impl fmt::Display for NamespacePath {
         f.write_str(&self.0)
     }
 }
+
+/// Suffixes no path component may end in: Git addresses append `.git`, feeds `.atom`, so
+/// `g/p.git` as a group would make `/g/p.git/x.git/` read as two projects.
+pub const RESERVED_SUFFIXES: [&str; 2] = [".git", ".atom"];
 
 /// `[a-z0-9]+` runs joined by one `.`, one or two `_`, or any number of `-`.
 fn valid_component(c: &str) -> bool {
@@ -226,65 +240,5 @@ impl Group {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn path_grammar() {
-        for good in [
-            "acme",
-            "acme/backend/api",
-            "a1/b.c/d_e/f__g/h---i",
-            "0",
-            "x-y",
-        ] {
-            assert!(NamespacePath::parse(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "Acme",
-            "acme/",
-            "/acme",
-            "acme//x",
-            "a..b",
-            "a___b",
-            "-a",
-            "a-",
-            "a b",
-            "a._b",
-            "ä",
-            &"a".repeat(256),
-        ] {
-            assert!(NamespacePath::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn parent_and_last_component() {
-        let p = NamespacePath::parse("acme/backend/api").unwrap();
-        assert_eq!(p.parent().unwrap().as_str(), "acme/backend");
-        assert_eq!(p.last_component(), "api");
-        assert_eq!(NamespacePath::parse("acme").unwrap().parent(), None);
-    }
-
-    #[test]
-    fn repository_prefix_respects_components() {
-        assert!(repository_in("g/p", "g/p"));
-        assert!(repository_in("g/p/web", "g/p"));
-        assert!(repository_in("g/p/a/b", "g/p"));
-        assert!(!repository_in("g/pp", "g/p"));
-        assert!(!repository_in("g", "g/p"));
-    }
-
-    #[test]
-    fn words_round_trip() {
-        for v in ["private", "internal", "public"] {
-            assert_eq!(v.parse::<Visibility>().unwrap().to_string(), v);
-        }
-        for r in ["enabled", "private", "disabled"] {
-            assert_eq!(r.parse::<RegistryAccess>().unwrap().to_string(), r);
-        }
-        assert!("Public".parse::<Visibility>().is_err());
-        assert!("on".parse::<RegistryAccess>().is_err());
-    }
-}
+#[path = "namespace_tests.rs"]
+mod tests;

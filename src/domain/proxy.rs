@@ -2,9 +2,7 @@
 //! `read_registry` and `write_registry`, whose group covers the proxy's group, may pull; and
 //! pulling is all it ever gets, because the cache is read-only.
 
-use super::authz::{
-    AUTHENTICATION_REQUIRED, AuthType, BAD_CREDENTIALS, Credential, Granted, Refusal,
-};
+use super::authz::{AUTHENTICATION_REQUIRED, BAD_CREDENTIALS, Credential, Granted, Refusal};
 use super::namespace::repository_in;
 use super::scope::{Action, Actions, ResourceScope};
 use super::token::{Holder, TokenScope};
@@ -85,11 +83,7 @@ pub fn grant_proxy(
         let actions = scope.actions.intersect(Actions::NONE.with(Action::Pull));
         pulls.push((scope, actions));
     }
-    Ok(Granted::new(
-        token.username.clone(),
-        AuthType::DeployToken,
-        pulls.into_iter(),
-    ))
+    Ok(Granted::new(credential, pulls.into_iter()))
 }
 
 fn not_covered(token_group: &str, group: &str) -> Refusal {

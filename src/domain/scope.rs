@@ -1,8 +1,11 @@
 //! Registry access scopes (`type[(class)]:name:actions`): parsed strictly, printed canonically.
 //!
 //! The type ends at the first `:` and the actions start after the last one, so a name may
-//! itself hold `host:port/…`. Unknown actions are dropped, repeated ones collapse.
+//! itself hold `host:port/…`. Unknown actions are dropped, repeated ones collapse. A
+//! `repository` scope must name a repository of the registry's grammar
+//! ([`super::repository_name`]): any other name makes the whole request invalid.
 
+use super::repository_name::is_repository_name;
 use std::fmt;
 use std::str::FromStr;
 
@@ -116,12 +119,17 @@ pub struct ResourceScope {
     pub wildcard: bool,
 }
 
-/// Why a scope string could not be parsed.
+/// Why a scope string could not be parsed; holds the offending input, as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid scope {scope:?}: expected type:name:actions")]
-pub struct ScopeError {
-    /// The offending input, as given.
-    pub scope: String,
+pub enum ScopeError {
+    /// Not `type[(class)]:name:actions`.
+    #[error("invalid scope {0:?}: expected type:name:actions")]
+    Malformed(String),
+    /// A `repository` scope whose name is outside the registry's name grammar.
+    #[error(
+        "invalid scope {0:?}: not a repository name (lowercase letters and digits, joined by '.', '_', '__' or '-', in components separated by '/', at most 255 characters, optionally after host[:port]/)"
+    )]
+    RepositoryName(String),
 }
 
 impl ResourceScope {
@@ -137,20 +145,22 @@ impl FromStr for ResourceScope {
     type Err = ScopeError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || ScopeError {
-            scope: s.to_owned(),
-        };
+        let err = || ScopeError::Malformed(s.to_owned());
         let (resource_type, rest) = s.split_once(':').ok_or_else(err)?;
         let (name, actions) = rest.rsplit_once(':').ok_or_else(err)?;
         if resource_type.is_empty() || name.is_empty() || !valid_type(resource_type) {
             return Err(err());
         }
-        Ok(ResourceScope {
+        let scope = ResourceScope {
             resource_type: resource_type.to_owned(),
             name: name.to_owned(),
             actions: Actions::parse_list(actions),
             wildcard: actions.split(',').any(|a| a == "*"),
-        })
+        };
+        if scope.base_type() == "repository" && !is_repository_name(name) {
+            return Err(ScopeError::RepositoryName(s.to_owned()));
+        }
+        Ok(scope)
     }
 }
 
@@ -194,87 +204,5 @@ pub fn parse_all<'a>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_and_prints_canonically() {
-        let cases = [
-            ("repository:acme/app:pull", "repository:acme/app:pull"),
-            (
-                "repository:acme/app:push,pull",
-                "repository:acme/app:pull,push",
-            ),
-            (
-                "repository:a/b:pull,pull,push,pull",
-                "repository:a/b:pull,push",
-            ),
-            ("repository:a/b:*", "repository:a/b:*"),
-            ("registry:catalog:*", "registry:catalog:*"),
-            (
-                "repository:127.0.0.1:5000/g/p:pull",
-                "repository:127.0.0.1:5000/g/p:pull",
-            ),
-            ("repository(plugin):g/p:pull", "repository(plugin):g/p:pull"),
-            ("repository:g/p:pull,frobnicate", "repository:g/p:pull"),
-            ("repository:g/p:", "repository:g/p:"),
-        ];
-        for (input, printed) in cases {
-            let scope: ResourceScope = input.parse().unwrap();
-            assert_eq!(scope.to_string(), printed, "{input}");
-            let again: ResourceScope = printed.parse().unwrap();
-            assert_eq!(again.to_string(), printed, "round trip of {input}");
-        }
-    }
-
-    #[test]
-    fn splits_type_at_first_colon_and_actions_at_last() {
-        let s: ResourceScope = "repository:localhost:5000/g/p:pull,push".parse().unwrap();
-        assert_eq!(s.resource_type, "repository");
-        assert_eq!(s.name, "localhost:5000/g/p");
-        assert_eq!(s.actions.names(), vec!["pull", "push"]);
-        assert!(!s.wildcard);
-        let c: ResourceScope = "repository(plugin):g/p:pull".parse().unwrap();
-        assert_eq!(c.base_type(), "repository");
-    }
-
-    #[test]
-    fn star_expands_to_every_action() {
-        let s: ResourceScope = "repository:g/p:*".parse().unwrap();
-        assert!(s.wildcard);
-        assert_eq!(s.actions, Actions::ALL);
-    }
-
-    #[test]
-    fn malformed_scopes_are_rejected() {
-        for bad in [
-            "repository:g/p",
-            "repository",
-            ":g/p:pull",
-            "repository::pull",
-            "repo sitory:g:pull",
-            "repository(:g:pull",
-            "repository():g:pull",
-            "",
-        ] {
-            assert!(bad.parse::<ResourceScope>().is_err(), "{bad:?} should fail");
-        }
-    }
-
-    #[test]
-    fn parse_all_splits_on_whitespace_and_keeps_duplicates() {
-        let scopes =
-            parse_all(["repository:a:pull repository:b:push", "repository:a:pull"]).unwrap();
-        let printed: Vec<String> = scopes.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            printed,
-            [
-                "repository:a:pull",
-                "repository:b:push",
-                "repository:a:pull"
-            ]
-        );
-        assert!(parse_all(["repository:a:pull bad"]).is_err());
-        assert!(parse_all(Vec::<&str>::new()).unwrap().is_empty());
-    }
-}
+#[path = "scope_tests.rs"]
+mod tests;

@@ -18,12 +18,23 @@ const SECRET_BYTES: usize = 24;
 /// Why a token attribute was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
-    /// `name` empty or too long.
-    #[error("name must be 1 to 255 characters")]
+    /// `name` empty, blank, too long, or holding control characters.
+    #[error("name must be 1 to 255 characters, not all blank, without control characters")]
     InvalidName,
     /// `username` does not match `^[A-Za-z0-9.+_-]+$` or is too long.
     #[error("username must match ^[A-Za-z0-9.+_-]+$ and be at most 255 characters")]
     InvalidUsername,
+    /// A custom `username` with the prefix of default usernames.
+    #[error(
+        "usernames starting with gitlab+deploy-token- (in any case) are reserved for the default username of each token"
+    )]
+    ReservedUsername,
+    /// A custom `username` that is a user's username, ignoring case (see
+    /// [`crate::domain::user::login_key`]).
+    #[error(
+        "{0:?} is the username of a user (ignoring case); a deploy token's username must differ from every user's"
+    )]
+    UsernameOfUser(String),
     /// A scope word outside the five known ones.
     #[error(
         "unknown scope {0:?}: expected read_repository, read_registry, write_registry, read_package_registry or write_package_registry"
@@ -153,32 +164,41 @@ impl FromStr for TokenScope {
 /// The scopes of a deploy token: a non-empty set of [`TokenScope`]s.
 pub type TokenScopes = ScopeSet<TokenScope>;
 
-/// A validated token name (1..=255 characters).
+/// The prefix of every default username, `gitlab+deploy-token-{id}`: a custom username never
+/// starts with it (in any case), so that such a name always means that very token.
+const DEFAULT_USERNAME_PREFIX: &str = "gitlab+deploy-token-";
+
+/// A validated token name (1..=255 characters, not all blank). Control characters are
+/// refused: a name is printed in tables and logs, where they could forge lines or colours.
 pub fn validate_name(name: &str) -> Result<(), TokenError> {
     let len = name.chars().count();
-    if len == 0 || len > 255 || name.trim().is_empty() {
+    if len == 0 || len > 255 || name.trim().is_empty() || name.chars().any(char::is_control) {
         return Err(TokenError::InvalidName);
     }
     Ok(())
 }
 
-/// A validated custom username: `^[A-Za-z0-9.+_-]+$`, at most 255 characters.
+/// A validated custom username: `^[A-Za-z0-9.+_-]+$`, at most 255 characters, not starting
+/// with the default usernames' prefix in any case.
 pub fn validate_username(username: &str) -> Result<(), TokenError> {
     let ok = !username.is_empty()
         && username.len() <= 255
         && username
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'+' | b'_' | b'-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(TokenError::InvalidUsername)
+    if !ok {
+        return Err(TokenError::InvalidUsername);
     }
+    let prefix = username.get(..DEFAULT_USERNAME_PREFIX.len());
+    if prefix.is_some_and(|p| p.eq_ignore_ascii_case(DEFAULT_USERNAME_PREFIX)) {
+        return Err(TokenError::ReservedUsername);
+    }
+    Ok(())
 }
 
 /// The username given to a token created without one.
 pub fn default_username(id: i64) -> String {
-    format!("gitlab+deploy-token-{id}")
+    format!("{DEFAULT_USERNAME_PREFIX}{id}")
 }
 
 /// Parse an expiry: `YYYY-MM-DD` means 00:00:00 UTC that day; otherwise RFC 3339.

@@ -32,14 +32,41 @@ fn digest_is_sha256_of_the_secret() {
 
 #[test]
 fn usernames() {
-    for ok in ["gitlab+deploy-token-1", "ci.bot_01-x", "A"] {
+    for ok in [
+        "ci.bot_01-x",
+        "A",
+        "gitlab+deploy-token",
+        "my-gitlab+deploy-token-1",
+    ] {
         assert!(validate_username(ok).is_ok(), "{ok}");
     }
-    for bad in ["", "a b", "a:b", "ü", "a/b", &"x".repeat(256)] {
+    for bad in [
+        "",
+        "a b",
+        "a:b",
+        "ü",
+        "a/b",
+        "a\tb",
+        "a\nb",
+        "a\u{7f}",
+        &"x".repeat(256),
+    ] {
         assert_eq!(
             validate_username(bad),
             Err(TokenError::InvalidUsername),
             "{bad}"
+        );
+    }
+    // The default prefix is reserved, in any case, even for digits no token has yet.
+    for reserved in [
+        "gitlab+deploy-token-1",
+        "GITLAB+Deploy-Token-7",
+        "gitlab+deploy-token-x",
+    ] {
+        assert_eq!(
+            validate_username(reserved),
+            Err(TokenError::ReservedUsername),
+            "{reserved}"
         );
     }
     assert_eq!(default_username(7), "gitlab+deploy-token-7");
@@ -52,6 +79,21 @@ fn names() {
     assert!(validate_name("").is_err());
     assert!(validate_name("   ").is_err());
     assert!(validate_name(&"n".repeat(256)).is_err());
+    assert!(validate_name("ci deploy: prod (2026)").is_ok());
+    for control in [
+        "a\nb",
+        "\u{1b}[31mred",
+        "tab\t",
+        "nul\0",
+        "del\u{7f}",
+        "c1\u{85}",
+    ] {
+        assert_eq!(
+            validate_name(control),
+            Err(TokenError::InvalidName),
+            "{control:?}"
+        );
+    }
 }
 
 #[test]

@@ -25,6 +25,11 @@ pub enum UserError {
     /// No scope given.
     #[error("at least one scope is required")]
     NoScope,
+    /// The username of a deploy token, ignoring case (see [`login_key`]).
+    #[error(
+        "{0:?} is the username of a deploy token (ignoring case); a user's username must differ from every deploy token's"
+    )]
+    UsernameOfDeployToken(String),
 }
 
 /// What a personal access token may be used for.
@@ -125,6 +130,15 @@ pub fn validate_username(username: &str) -> Result<(), UserError> {
     } else {
         Err(UserError::InvalidUsername)
     }
+}
+
+/// What deploy-token usernames and users' usernames must differ in: the name in ASCII
+/// lowercase (both grammars are ASCII only), so `root`, `Root` and `ROOT` are one login name.
+/// A name in a log line, a JWT `sub` or a Basic login then never leaves open whether a user
+/// or a deploy token is meant. (Deploy tokens may share a username among themselves, as in
+/// GitLab: their secret tells them apart.)
+pub fn login_key(username: &str) -> String {
+    username.to_ascii_lowercase()
 }
 
 /// A stored user.

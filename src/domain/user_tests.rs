@@ -80,6 +80,9 @@ fn usernames() {
         "gitlab+deploy-token-1",
         "a/b",
         "é",
+        "a\nb",
+        "a\tb",
+        "a\u{1b}",
         &"x".repeat(256),
     ] {
         assert_eq!(

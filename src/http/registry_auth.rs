@@ -115,7 +115,7 @@ async fn respond(
         Credentials::RefreshToken(_) => "(refresh token)".into(),
         Credentials::None => String::new(),
     };
-    let presented = !matches!(credentials, Credentials::None);
+    let has_credentials = !matches!(credentials, Credentials::None);
     let service_name = params.first("service");
     let request = TokenRequest {
         service: service_name.map(str::to_owned),
@@ -125,8 +125,13 @@ async fn respond(
     };
     // SQLite calls block, so the use case runs on the blocking pool (kept small, see
     // `server_with`), never on the async worker.
-    let outcome = web::block(move || service.issue(&request)).await?;
-    match outcome {
+    let attempt = web::block(move || service.attempt(&request)).await?;
+    // Custom deploy-token usernames may repeat: the token id tells whose request it was.
+    let presented = attempt.presented.as_ref();
+    let token_id = presented.map(|p| p.token_id);
+    let token_type = presented.map(|p| p.auth_type.as_str());
+    let username = presented.map_or(username.as_str(), |p| p.username.as_str());
+    match attempt.result {
         Ok(grant) => {
             // Built once: the log line and the POST body's `scope` say the same thing.
             let scope = grant.granted.scope_string();
@@ -134,16 +139,18 @@ async fn respond(
                 method = %req.method(),
                 client = %super::client::client_addr(req),
                 service = service_name.unwrap_or(""),
-                username = grant.granted.subject(),
+                username,
+                token_type,
+                token_id,
                 granted = %scope,
                 status = 200,
                 "token issued"
             );
             Ok(success(&grant, post.then_some(scope)))
         }
-        Err(AuthError::Unauthorized(reason)) if presented => {
+        Err(AuthError::Unauthorized(reason)) if has_credentials => {
             // Failed logins are logged by the throttle, summarised.
-            let verdict = failed_login(req, Surface::Registry, &username, reason);
+            let verdict = failed_login(req, Surface::Registry, username, token_id, reason);
             let answer = throttled_error(verdict, reason).error_response();
             Ok(retry_after(answer, verdict))
         }
@@ -152,7 +159,9 @@ async fn respond(
             tracing::info!(
                 method = %req.method(),
                 service = service_name.unwrap_or(""),
-                username = %username,
+                username,
+                token_type,
+                token_id,
                 status = error.status.as_u16(),
                 reason = %error.message,
                 "token refused"

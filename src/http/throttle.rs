@@ -49,6 +49,9 @@ pub struct Attempt<'a> {
     pub client: IpAddr,
     /// The username given (empty when the secret alone identifies, as at `/api/v4`).
     pub username: &'a str,
+    /// The deploy token the credentials named, when the secret was wrong for a known one
+    /// (custom usernames repeat: the id tells them apart in the log).
+    pub token_id: Option<i64>,
     /// Why it failed, for the log (never a secret).
     pub reason: &'a str,
 }
@@ -113,6 +116,7 @@ impl LoginThrottle {
                 surface = attempt.surface.as_str(),
                 client = %attempt.client,
                 username = %attempt.username,
+                token_id = attempt.token_id,
                 reason = %attempt.reason,
                 status = if throttled { 429 } else { 401 },
                 "login failed (further failures from this client are counted, and summarised when the window ends)"
@@ -225,7 +229,13 @@ fn log_summary(client: IpAddr, summary: Option<Summary>) {
 /// A request's failed login, judged by the server's throttle (401 when none is set up) at
 /// the application's "now": the HTTP handlers' one call. On a 429 the answer gets
 /// `Retry-After` from [`retry_after`].
-pub fn failed_login(req: &HttpRequest, surface: Surface, username: &str, reason: &str) -> Verdict {
+pub fn failed_login(
+    req: &HttpRequest,
+    surface: Surface,
+    username: &str,
+    token_id: Option<i64>,
+    reason: &str,
+) -> Verdict {
     let Some(throttle) = req.app_data::<web::Data<LoginThrottle>>() else {
         return Verdict::Refused;
     };
@@ -236,6 +246,7 @@ pub fn failed_login(req: &HttpRequest, surface: Surface, username: &str, reason:
         surface,
         client: super::client::client_addr(req),
         username,
+        token_id,
         reason,
     };
     throttle.failed(&attempt, now)

@@ -21,6 +21,7 @@ fn attempt<'a>(client: &str, username: &'a str) -> Attempt<'a> {
         surface: Surface::Registry,
         client: client.parse().unwrap(),
         username,
+        token_id: None,
         reason: "invalid username or token",
     }
 }

@@ -63,14 +63,21 @@ impl Issuer {
         &self.key
     }
 
-    /// Sign `granted` for the registry service `audience`.
+    /// Sign `granted` for the registry service `audience`. The token lives the configured
+    /// lifetime, but never past the expiry of the credential it was granted to: a revoked
+    /// credential can be refused at once, an expired one must not keep working through
+    /// tokens issued just before its end.
     pub fn issue(&self, granted: &Granted, audience: &str, now: OffsetDateTime) -> IssuedToken {
         let iat = now.unix_timestamp();
+        let full = iat.saturating_add_unsigned(self.lifetime);
+        let exp = granted
+            .expires_at()
+            .map_or(full, |at| full.min(at.unix_timestamp()));
         let claims = Claims {
             iss: &self.issuer,
             sub: granted.subject(),
             aud: audience,
-            exp: iat + self.lifetime as i64,
+            exp,
             nbf: iat - NOT_BEFORE_SKEW,
             iat,
             jti: random_id(),
@@ -79,7 +86,9 @@ impl Issuer {
         };
         IssuedToken {
             token: jws::encode(&self.key, &claims, self.x5c),
-            expires_in: self.lifetime,
+            // An active credential expires after `now`, at a whole second (storage keeps
+            // seconds), so this is at least 1.
+            expires_in: u64::try_from(exp - iat).unwrap_or(0),
             issued_at: now.replace_nanosecond(0).unwrap_or(now),
         }
     }

@@ -4,7 +4,7 @@
 use super::StorageError;
 use super::tokens::{self, NewDeployToken};
 use crate::domain::token::{DeployToken, TokenDigest};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 
 /// A sealed secret as stored, with the digest it is bound to.
@@ -25,7 +25,8 @@ pub fn insert_with_token(
     ciphertext: &[u8],
     now: OffsetDateTime,
 ) -> Result<DeployToken, StorageError> {
-    let tx = conn.transaction()?;
+    // Immediate, as `tokens::insert_row` needs for its username check.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = tokens::insert_row(&tx, new, now)?;
     tx.execute(
         "INSERT INTO deploy_token_secrets (deploy_token_id, nonce, ciphertext) VALUES (?1, ?2, ?3)",

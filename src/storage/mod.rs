@@ -39,6 +39,10 @@ pub enum StorageError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A deploy token's username would equal a user's (or the other way round), ignoring
+    /// case: nothing was written. Checked inside the writing transaction.
+    #[error("the username is already taken by a login of the other kind")]
+    UsernameTaken,
     /// A stored value does not parse (the file was edited by hand or is corrupt).
     #[error("corrupt value in column {0}")]
     Corrupt(&'static str),

@@ -1,8 +1,9 @@
 //! Deploy tokens: rows hold the digest, never the secret.
 
-use super::{StorageError, from_unix, to_unix};
+use super::{StorageError, from_unix, to_unix, users};
 use crate::domain::token::{DeployToken, Holder, TokenDigest, TokenScopes, default_username};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::domain::user::login_key;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 use time::OffsetDateTime;
 
 /// A token about to be stored.
@@ -79,18 +80,27 @@ pub fn insert(
     new: &NewDeployToken<'_>,
     now: OffsetDateTime,
 ) -> Result<DeployToken, StorageError> {
-    let tx = conn.transaction()?;
+    // Immediate: the username check in `insert_row` and the insert run under one write lock.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = insert_row(&tx, new, now)?;
     tx.commit()?;
     by_id(conn, id)?.ok_or(StorageError::Corrupt("deploy_tokens.id"))
 }
 
 /// Insert the row (and its default username) inside the caller's transaction; the id.
+/// A custom username that is a user's, ignoring case, is refused with
+/// [`StorageError::UsernameTaken`]: the caller's transaction must be an immediate one, so
+/// that no user can be created between this check and the insert.
 pub(crate) fn insert_row(
     tx: &Connection,
     new: &NewDeployToken<'_>,
     now: OffsetDateTime,
 ) -> Result<i64, StorageError> {
+    if let Some(name) = new.username
+        && users::login_key_taken(tx, &login_key(name))?
+    {
+        return Err(StorageError::UsernameTaken);
+    }
     let (project_id, group_id) = match new.holder {
         Holder::Project { id, .. } => (Some(*id), None),
         Holder::Group { id, .. } => (None, Some(*id)),
@@ -117,6 +127,14 @@ pub(crate) fn insert_row(
         )?;
     }
     Ok(id)
+}
+
+/// Whether some deploy token's username (revoked and expired ones included) has this
+/// [`crate::domain::user::login_key`].
+pub fn login_key_taken(conn: &Connection, key: &str) -> Result<bool, StorageError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM deploy_tokens WHERE lower(username) = ?1)")?
+        .query_row([key], |r| r.get(0))?)
 }
 
 /// The token with this id.

@@ -49,6 +49,14 @@ pub fn by_username(conn: &Connection, username: &str) -> Result<Option<User>, St
         .optional()?)
 }
 
+/// Whether some user's username has this [`crate::domain::user::login_key`] (SQLite's
+/// `lower` folds ASCII only, exactly as the key does).
+pub fn login_key_taken(conn: &Connection, key: &str) -> Result<bool, StorageError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = ?1)")?
+        .query_row([key], |r| r.get(0))?)
+}
+
 /// Give `user_id` the role `level` on a group or project, replacing any role it had there.
 /// Returns whether a role was replaced.
 pub fn set_membership(

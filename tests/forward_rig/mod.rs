@@ -1,8 +1,10 @@
 //! A real `regauth serve` guarding, through nginx `auth_request`, a Git server (git
-//! http-backend under fcgiwrap) and a PyPI server (pypiserver, uploads open behind the
-//! proxy). nginx runs the sample configs `deploy/nginx/git.conf` and `packages.conf` with
-//! only ports and paths replaced, unprivileged-friendly: its own prefix and temp dirs in the
-//! test's directory, no daemon, one process. Everything is killed when the rig drops.
+//! http-backend under fcgiwrap) and one PyPI server per project (pypiserver, uploads open
+//! behind the proxy); optionally Caddy `forward_auth` in front of the same git http-backend.
+//! nginx and Caddy run the samples `deploy/nginx/git.conf`, `packages.conf` and
+//! `deploy/caddy/Caddyfile` with only ports and paths replaced, unprivileged-friendly: their
+//! own directories in the test's directory, no daemon. Everything is killed when the rig
+//! drops.
 // Each end-to-end suite uses only part of the rig (the users' suite has no packages).
 #![allow(dead_code)]
 
@@ -15,38 +17,59 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
-use crate::support::stack::{Process, Regauth, Signing, free_port, path_string};
+use crate::support::stack::{Process, Regauth, Signing, path_string};
 use crate::support::{Run, read_text, run};
 
+mod caddy;
 mod nginx;
+mod packages;
+
+use packages::package_server;
 
 /// What this suite drives, and where each comes from.
 pub const TOOLS: &[(&str, &str)] = &[
     ("nginx", "Debian package: nginx"),
     ("fcgiwrap", "Debian package: fcgiwrap"),
     ("git", "Debian package: git"),
+    ("caddy", "Debian package: caddy"),
     ("python3", "Debian package: python3"),
     ("pypi-server", "PyPI package: pypiserver"),
     ("twine", "PyPI package: twine"),
     ("pip", "PyPI package: pip"),
 ];
 /// How to install [`TOOLS`].
-pub const INSTALL: &str = "scripts/test does: apt-get install -y nginx fcgiwrap git, \
+pub const INSTALL: &str = "scripts/test does: apt-get install -y nginx fcgiwrap git caddy, \
      and pip install pypiserver twine into target/e2e-venv, put first on PATH";
 
 /// Debian's git http-backend, named in the sample config.
 const HTTP_BACKEND: &str = "/usr/lib/git-core/git-http-backend";
 pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// The projects with a package server of their own, in the order of the sample's map.
+pub const PACKAGE_PROJECTS: [&str; 2] = ["g/p", "g/p2"];
+
+/// How to start a rig.
+#[derive(Default)]
+pub struct RigOptions<'a> {
+    /// `REGAUTH_EXTERNAL_AUTHORIZATION=true`.
+    pub external: bool,
+    /// `REGAUTH_FORWARD_AUTH_HEADERS`, when set.
+    pub headers: Option<&'a str>,
+    /// Also run Caddy (`deploy/caddy/Caddyfile`) in front of git http-backend.
+    pub caddy: bool,
+}
 
 /// The running servers. Field order is drop order: processes before the directory.
 pub struct Rig {
     /// The token service.
     pub regauth: Regauth,
     nginx: Process,
+    caddy: Option<Process>,
     _fcgiwrap: Process,
-    _pypi: Process,
+    _pypi: Vec<Process>,
     /// `127.0.0.1:PORT` of the guarded Git server.
     pub git_host: String,
+    /// `127.0.0.1:PORT` of Caddy in front of the same repositories (when started).
+    pub caddy_host: Option<String>,
     /// `127.0.0.1:PORT` of the guarded package server.
     pub pkg_host: String,
     dir: TempDir,
@@ -54,8 +77,17 @@ pub struct Rig {
 
 impl Rig {
     /// Starts regauth (with `REGAUTH_EXTERNAL_AUTHORIZATION=external`), fcgiwrap,
-    /// pypiserver and nginx.
+    /// the package servers and nginx.
     pub fn start(external: bool) -> Rig {
+        Rig::start_with(RigOptions {
+            external,
+            ..RigOptions::default()
+        })
+    }
+
+    /// Starts regauth as `options` say, fcgiwrap, the package servers, nginx, and Caddy if
+    /// asked.
+    pub fn start_with(options: RigOptions<'_>) -> Rig {
         assert!(
             Path::new(HTTP_BACKEND).is_file(),
             "{HTTP_BACKEND} is missing (Debian package: git)"
@@ -65,12 +97,13 @@ impl Rig {
             .tempdir()
             .expect("create temp dir");
         let d = dir.path();
-        let env = [(
-            "REGAUTH_EXTERNAL_AUTHORIZATION",
-            if external { "true" } else { "false" },
-        )];
+        let external = if options.external { "true" } else { "false" };
+        let mut env = vec![("REGAUTH_EXTERNAL_AUTHORIZATION", external)];
+        if let Some(headers) = options.headers {
+            env.push(("REGAUTH_FORWARD_AUTH_HEADERS", headers));
+        }
         let regauth = Regauth::start(d, Signing::default(), &env);
-        for sub in ["git", "packages", "clients/home", "nginx/tmp"] {
+        for sub in ["git", "clients/home", "nginx/tmp", "caddy"] {
             std::fs::create_dir_all(d.join(sub)).expect("create rig dirs");
         }
         let socket = d.join("fcgiwrap.sock");
@@ -82,25 +115,25 @@ impl Rig {
             d.join("fcgiwrap.log"),
         );
         wait_for("fcgiwrap socket", || socket.exists());
-        let pypi_port = free_port();
-        let pypi = spawn(
-            "pypi-server",
-            Command::new("pypi-server")
-                .args(["run", "-i", "127.0.0.1", "-p", &pypi_port.to_string()])
-                .args(["-a", ".", "-P", ".", "--disable-fallback"])
-                .arg(d.join("packages")),
-            d.join("pypi-server.log"),
-        );
-        wait_for("pypi-server", || {
-            connects(&format!("127.0.0.1:{pypi_port}"))
-        });
-        let (nginx, git_host, pkg_host) = nginx::start(d, &regauth.addr, &socket, pypi_port);
+        let (pypi, pypi_ports): (Vec<Process>, Vec<u16>) = PACKAGE_PROJECTS
+            .iter()
+            .map(|p| package_server(d, p))
+            .unzip();
+        let (nginx, git_host, pkg_host) = nginx::start(d, &regauth.addr, &socket, &pypi_ports);
+        let (caddy, caddy_host) = if options.caddy {
+            let (process, host) = caddy::start(d, &regauth.addr, &socket);
+            (Some(process), Some(host))
+        } else {
+            (None, None)
+        };
         Rig {
             regauth,
             nginx,
+            caddy,
             _fcgiwrap: fcgiwrap,
             _pypi: pypi,
             git_host,
+            caddy_host,
             pkg_host,
             dir,
         }
@@ -138,18 +171,15 @@ impl Rig {
         out.expect_success("rev-parse").stdout.trim().to_owned()
     }
 
-    /// `http://[USER:TOKEN@]HOST/PROJECT.git`.
+    /// `http://[USER:TOKEN@]HOST/PROJECT.git` through nginx.
     pub fn clone_url(&self, creds: Option<(&str, &str)>, project: &str) -> String {
         format!("http://{}{}/{project}.git", userinfo(creds), self.git_host)
     }
 
-    /// GitLab's PyPI address of a project (`id` or URL-encoded path), with `tail`.
-    pub fn pypi_url(&self, creds: Option<(&str, &str)>, project: &str, tail: &str) -> String {
-        let host = &self.pkg_host;
-        format!(
-            "http://{}{host}/api/v4/projects/{project}/packages/pypi{tail}",
-            userinfo(creds)
-        )
+    /// `http://[USER:TOKEN@]HOST/PROJECT.git` through Caddy.
+    pub fn caddy_url(&self, creds: Option<(&str, &str)>, project: &str) -> String {
+        let host = self.caddy_host.as_deref().expect("the rig runs Caddy");
+        format!("http://{}{host}/{project}.git", userinfo(creds))
     }
 
     /// Runs git with no global or system configuration, never prompting.
@@ -167,56 +197,6 @@ impl Rig {
         run(&mut command, None)
     }
 
-    /// Runs `twine upload`, never prompting, without colours or line wrapping.
-    pub fn twine(&self, args: &[&str]) -> Run {
-        let mut command = self.client("twine");
-        command
-            .env("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-            // rich wraps messages at the terminal width: keep each on one line.
-            .env("COLUMNS", "400")
-            .args([
-                "--no-color",
-                "upload",
-                "--non-interactive",
-                "--disable-progress-bar",
-            ])
-            .args(args);
-        run(&mut command, None)
-    }
-
-    /// Runs pip with no configuration file, cache or prompt.
-    pub fn pip(&self, args: &[&str]) -> Run {
-        let mut command = self.client("pip");
-        command
-            .env("PIP_CONFIG_FILE", "/dev/null")
-            .env_remove("PIP_FIND_LINKS")
-            .env_remove("PIP_INDEX_URL")
-            .env_remove("PIP_EXTRA_INDEX_URL")
-            .args(args)
-            .args([
-                "--no-input",
-                "--no-cache-dir",
-                "--disable-pip-version-check",
-            ]);
-        run(&mut command, None)
-    }
-
-    /// Builds the wheel `demo_pkg-VERSION-py3-none-any.whl` into `dist/` and returns its path.
-    pub fn wheel(&self, version: &str) -> PathBuf {
-        let dist = self.path("dist");
-        std::fs::create_dir_all(&dist).unwrap();
-        let mut command = self.client("python3");
-        command.args(["-c", WHEEL_SCRIPT, "demo_pkg", version, &path_string(&dist)]);
-        let out = run(&mut command, None).expect_success("build wheel");
-        PathBuf::from(out.stdout.trim())
-    }
-
-    /// Puts a file straight into the package server's directory (no upload involved).
-    pub fn publish_directly(&self, file: &Path) {
-        let name = file.file_name().expect("a file name");
-        std::fs::copy(file, self.path("packages").join(name)).expect("copy package");
-    }
-
     /// regauth's forward-auth log lines whose path contains `needle`.
     pub fn checks(&self, needle: &str) -> Vec<String> {
         self.regauth
@@ -232,6 +212,13 @@ impl Rig {
         read_text(&self.nginx.log)
     }
 
+    /// What Caddy logged.
+    pub fn caddy_log(&self) -> String {
+        self.caddy
+            .as_ref()
+            .map_or(String::new(), |c| read_text(&c.log))
+    }
+
     fn client(&self, program: &str) -> Command {
         let mut command = Command::new(program);
         command
@@ -242,12 +229,9 @@ impl Rig {
     }
 }
 
-fn userinfo(creds: Option<(&str, &str)>) -> String {
+pub(crate) fn userinfo(creds: Option<(&str, &str)>) -> String {
     creds.map_or(String::new(), |(u, p)| format!("{u}:{p}@"))
 }
-
-/// Builds a minimal pure-Python wheel: a module, METADATA, WHEEL and RECORD.
-const WHEEL_SCRIPT: &str = include_str!("wheel.py");
 
 /// Starts `program` with its output in `log`, killed when the handle drops.
 pub(crate) fn spawn(name: &'static str, command: &mut Command, log: PathBuf) -> Process {
@@ -266,7 +250,7 @@ pub(crate) fn connects(addr: &str) -> bool {
     TcpStream::connect(addr).is_ok()
 }
 
-fn wait_for(what: &str, ready: impl Fn() -> bool) {
+pub(crate) fn wait_for(what: &str, ready: impl Fn() -> bool) {
     let started = Instant::now();
     while started.elapsed() < START_TIMEOUT {
         if ready() {

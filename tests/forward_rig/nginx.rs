@@ -8,19 +8,21 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{START_TIMEOUT, connects, spawn};
+use super::{PACKAGE_PROJECTS, START_TIMEOUT, connects, spawn};
 use crate::support::read_text;
 use crate::support::stack::{Process, free_port, path_string};
 
 const GIT_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx/git.conf");
 const PACKAGES_CONF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/nginx/packages.conf");
 
-/// nginx with both sample configs; retried on a port taken between choosing and binding.
+/// nginx with both sample configs, the package map naming one server per project of
+/// [`PACKAGE_PROJECTS`] (`pypi_ports`, in that order); retried on a port taken between
+/// choosing and binding.
 pub(super) fn start(
     dir: &Path,
     regauth: &str,
     socket: &Path,
-    pypi_port: u16,
+    pypi_ports: &[u16],
 ) -> (Process, String, String) {
     let prefix = dir.join("nginx");
     let log = prefix.join("nginx.log");
@@ -44,7 +46,11 @@ pub(super) fn start(
             &[
                 ("127.0.0.1:8090", pkg_host.clone()),
                 ("127.0.0.1:5001", regauth.to_owned()),
-                ("127.0.0.1:8091", format!("127.0.0.1:{pypi_port}")),
+                ("acme/api", PACKAGE_PROJECTS[0].to_owned()),
+                ("acme/web", PACKAGE_PROJECTS[1].to_owned()),
+                ("127.0.0.1:8091", format!("127.0.0.1:{}", pypi_ports[0])),
+                ("127.0.0.1:8092", format!("127.0.0.1:{}", pypi_ports[1])),
+                ("127.0.0.1:8099", format!("127.0.0.1:{}", free_port())),
             ],
         );
         std::fs::write(prefix.join("git.conf"), git).unwrap();
@@ -95,7 +101,7 @@ fn main_config(prefix: &Path, log: &Path) -> String {
 }
 
 /// Fills a sample config: only the listed addresses and paths change.
-fn render(template: &str, replacements: &[(&str, String)]) -> String {
+pub(super) fn render(template: &str, replacements: &[(&str, String)]) -> String {
     let mut text = std::fs::read_to_string(template).expect("read sample config");
     for (from, to) in replacements {
         assert!(

@@ -10,6 +10,7 @@ pub struct Answer {
     pub reason: Option<String>,
     pub user: Option<String>,
     pub project: Option<String>,
+    pub token_id: Option<String>,
     pub body: String,
 }
 
@@ -26,6 +27,7 @@ pub fn answer(req: RequestBuilder) -> Answer {
         reason: header("x-regauth-reason"),
         user: header("x-regauth-user"),
         project: header("x-regauth-project"),
+        token_id: header("x-regauth-token-id"),
         body: res.text().unwrap(),
     }
 }

@@ -12,7 +12,7 @@ use regauth::app::registry_auth::TokenService;
 use regauth::app::sealing::SealingKey;
 use regauth::app::{App, ManualClock};
 pub use regauth::config::network::Network;
-use regauth::domain::forward::{Route, default_routes};
+use regauth::domain::forward::{HeaderFamily, Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::proxy::ProxyService;
 use regauth::jwt::issuer::Issuer;
@@ -63,6 +63,7 @@ impl Default for KeyOptions {
 pub struct ForwardOptions {
     pub routes: Vec<Route>,
     pub external_authorization: bool,
+    pub headers: HeaderFamily,
 }
 
 impl Default for ForwardOptions {
@@ -70,6 +71,7 @@ impl Default for ForwardOptions {
         ForwardOptions {
             routes: default_routes(),
             external_authorization: false,
+            headers: HeaderFamily::default(),
         }
     }
 }
@@ -125,7 +127,8 @@ impl TestServer {
                 },
             ])
             .with_external_authorization(forward.external_authorization);
-        let forward = ForwardAuth::new(app.clone(), forward.routes, forward.external_authorization);
+        let forward = ForwardAuth::new(app.clone(), forward.routes, forward.external_authorization)
+            .with_headers(forward.headers);
         let ci = CiSettings {
             registry: Some(CI_REGISTRY.into()),
         };

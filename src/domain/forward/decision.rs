@@ -21,6 +21,7 @@ pub const GIT_PUSH_REFUSAL: &str =
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Allowed {
     subject: String,
+    token_id: Option<i64>,
     operation: Operation,
 }
 
@@ -29,6 +30,12 @@ impl Allowed {
     /// anonymous.
     pub fn subject(&self) -> &str {
         &self.subject
+    }
+
+    /// The deploy token let through, by id (custom usernames may repeat); `None` for users
+    /// and anonymous callers.
+    pub fn token_id(&self) -> Option<i64> {
+        self.token_id
     }
 
     /// What they may do.
@@ -53,6 +60,7 @@ pub fn decide(
     match credential {
         Credential::Anonymous if public_read => Ok(Allowed {
             subject: String::new(),
+            token_id: None,
             operation,
         }),
         Credential::Anonymous => Err(Refusal::Unauthorized(AUTHENTICATION_REQUIRED)),
@@ -89,6 +97,7 @@ fn deploy_token(
     };
     let allowed = Allowed {
         subject: token.username.clone(),
+        token_id: Some(token.id),
         operation,
     };
     if public_read {
@@ -135,6 +144,7 @@ fn user_access(
     let name = &user.user.username;
     let allowed = Allowed {
         subject: name.clone(),
+        token_id: None,
         operation,
     };
     if public_read {

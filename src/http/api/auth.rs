@@ -63,7 +63,7 @@ where
     match outcome {
         // Failed logins are throttled and logged, summarised; `/api/v4` has no username.
         Err(e) if e.status == StatusCode::UNAUTHORIZED && presented => {
-            match failed_login(req, Surface::Api, "", "invalid or unusable token") {
+            match failed_login(req, Surface::Api, "", None, "invalid or unusable token") {
                 Verdict::Refused => Err(e),
                 verdict => Err(GitLabError::too_many_requests(
                     verdict.retry_after_secs().unwrap_or(1),

@@ -1,0 +1,216 @@
+//! A private PostgreSQL server for the tests: a cluster made with Debian's `initdb` in a
+//! temporary directory, on a free loopback port, with password authentication. PostgreSQL
+//! refuses to run as root, so when the tests run as root (CI does) the server runs as the
+//! unprivileged `postgres` user the Debian package creates.
+//!
+//! One server per test binary ([`shared`]), one fresh database per test ([`Cluster::database`]).
+//! A watchdog shell stops the server when the test process is gone, since statics are never
+//! dropped.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// Where Debian's `postgresql` package puts the server programs.
+const BIN_DIRS: &[&str] = &["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin"];
+/// The superuser's password (the server listens on loopback only, for one test run).
+const SUPERUSER_PASSWORD: &str = "regauth-test-superuser";
+
+/// A running cluster.
+pub struct Cluster {
+    dir: PathBuf,
+    bin: PathBuf,
+    port: u16,
+    run_as: Option<&'static str>,
+    next_db: AtomicU32,
+}
+
+/// The cluster of this test binary, started on first use.
+pub fn shared() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(Cluster::start)
+}
+
+impl Cluster {
+    /// Make and start a cluster; panics naming the Debian package if PostgreSQL is missing.
+    pub fn start() -> Cluster {
+        let bin = BIN_DIRS
+            .iter()
+            .map(PathBuf::from)
+            .find(|d| d.join("initdb").exists())
+            .expect("PostgreSQL server programs are missing (Debian package: postgresql)");
+        let run_as = is_root().then_some("postgres");
+        let dir = std::env::temp_dir().join(format!(
+            "regauth-pg-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default()
+        ));
+        std::fs::create_dir_all(&dir).expect("create cluster directory");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+        let pwfile = dir.join("pwfile");
+        std::fs::write(&pwfile, SUPERUSER_PASSWORD).expect("write pwfile");
+        if run_as.is_some() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .expect("run chown");
+            assert!(status.success(), "chown of {} failed", dir.display());
+        }
+        let cluster = Cluster {
+            port: free_port(),
+            dir,
+            bin,
+            run_as,
+            next_db: AtomicU32::new(0),
+        };
+        cluster.initdb(&pwfile);
+        cluster.start_server();
+        cluster.watchdog();
+        cluster
+    }
+
+    /// A new, empty database owned by a new role with a password; its connection URL.
+    pub fn database(&self) -> String {
+        let n = self.next_db.fetch_add(1, Ordering::Relaxed);
+        let name = format!("t{}_{n}", std::process::id());
+        self.psql(&format!("CREATE ROLE {name} LOGIN PASSWORD 'pw-{name}'"));
+        self.psql(&format!("CREATE DATABASE {name} OWNER {name}"));
+        format!("postgres://{name}:pw-{name}@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The superuser's connection URL (for tests that inspect the server itself).
+    pub fn superuser_url(&self) -> String {
+        format!(
+            "postgres://postgres:{SUPERUSER_PASSWORD}@127.0.0.1:{}/postgres",
+            self.port
+        )
+    }
+
+    /// Run one SQL statement as the superuser through `psql`; panics with its output on failure.
+    pub fn psql(&self, sql: &str) -> String {
+        let out = Command::new("psql")
+            .args(["-v", "ON_ERROR_STOP=1", "-tA", "-c", sql])
+            .arg(self.superuser_url())
+            .output()
+            .expect("run psql (Debian package: postgresql-client)");
+        assert!(
+            out.status.success(),
+            "psql {sql:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn initdb(&self, pwfile: &Path) {
+        let out = self
+            .command("initdb")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"])
+            .arg(format!("--pwfile={}", pwfile.display()))
+            .stdout(Stdio::null())
+            .output()
+            .expect("run initdb");
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start_server(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off",
+            self.port,
+            self.dir.display()
+        );
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-w", "-t", "60", "-o", &options, "start"])
+            .stdout(Stdio::null())
+            .output()
+            .expect("run pg_ctl start");
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "PostgreSQL did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stop the server and remove the cluster once this process has exited.
+    fn watchdog(&self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let data = self.dir.join("data");
+        let stop = match self.run_as {
+            Some(user) => format!(
+                "runuser -u {user} -- {} -D {} -m immediate -w stop",
+                pg_ctl.display(),
+                data.display()
+            ),
+            None => format!("{} -D {} -m immediate -w stop", pg_ctl.display(), data.display()),
+        };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
+            pid = std::process::id(),
+            dir = self.dir.display()
+        );
+        Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the PostgreSQL watchdog");
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        match self.run_as {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(path);
+                c
+            }
+            None => Command::new(path),
+        }
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("find a free port")
+}
