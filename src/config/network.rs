@@ -15,8 +15,9 @@ pub struct Network {
     pub external_url: Option<ExternalUrl>,
     /// Peers whose `X-Forwarded-For` is believed (`REGAUTH_TRUSTED_PROXIES`).
     pub trusted_proxies: TrustedProxies,
-    /// Longest time a request's head may take, and then its body and answer
-    /// (`REGAUTH_REQUEST_TIMEOUT`); past it the answer is 408 and the connection is closed.
+    /// Longest time a request's body and answer may take once its head is read (the head
+    /// gets 5 s, or this if shorter) (`REGAUTH_REQUEST_TIMEOUT`); past it the answer is 408
+    /// and the connection is closed.
     pub request_timeout: Duration,
     /// Most connections served at once (`REGAUTH_MAX_CONNECTIONS`); more wait in the
     /// listen backlog.

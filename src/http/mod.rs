@@ -106,8 +106,8 @@ pub fn server_with_network(
     })
     .workers(workers)
     .max_connections(limits::per_worker(cap, workers))
-    // The head gets the same bound as the rest of the request.
-    .client_request_timeout(limit)
+    // The head keeps actix's 5 s, or the request timeout if that is shorter.
+    .client_request_timeout(limit.min(std::time::Duration::from_secs(5)))
     // Database calls run on each worker's blocking pool. Token requests take tens of
     // microseconds, so two threads a worker keep the cores busy; actix's default (hundreds)
     // only made them contend (measured with scripts/bench: 105 threads, more CPU a token).
