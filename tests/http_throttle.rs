@@ -243,7 +243,7 @@ fn a_flood_of_failures_is_not_a_flood_of_log_lines() {
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(lines[0].contains("login failed"), "{}", lines[0]);
     assert!(
-        lines[0].contains(&format!("username={user}")),
+        lines[0].contains(&format!("username=\"{user}\"")),
         "{}",
         lines[0]
     );

@@ -15,7 +15,6 @@ use crate::app::forward_auth::ForwardAuth;
 use crate::app::registry_auth::TokenService;
 use crate::config::network::Network;
 use crate::domain::external_url::ExternalUrl;
-use crate::domain::forward::default_routes;
 use actix_web::dev::Server;
 use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
 use error::ApiError;
@@ -41,28 +40,11 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("no such endpoint"))
 }
 
-/// Start serving on an already bound listener; forward auth guards the default routes, and
-/// CI variables name no registry.
-pub fn server(listener: TcpListener, service: TokenService) -> std::io::Result<Server> {
-    let forward = ForwardAuth::new(service.app().clone(), default_routes(), false);
-    server_with(listener, service, forward, CiSettings::default())
-}
-
-/// Start serving on an already bound listener, with forward auth and CI settings as
-/// configured and the default network settings.
+/// Start serving on an already bound listener with forward auth, CI and network settings as
+/// configured (`server::build` wires them from the configuration): the request deadline,
+/// the connection cap (after raising the descriptor limit), the external URL (unset:
+/// derived from the bound address), trusted proxies and the login throttle.
 pub fn server_with(
-    listener: TcpListener,
-    service: TokenService,
-    forward: ForwardAuth,
-    ci: CiSettings,
-) -> std::io::Result<Server> {
-    server_with_network(listener, service, forward, ci, Network::default())
-}
-
-/// Start serving on an already bound listener with every setting given: the request
-/// deadline, the connection cap (after raising the descriptor limit), the external URL
-/// (unset: derived from the bound address), trusted proxies and the login throttle.
-pub fn server_with_network(
     listener: TcpListener,
     service: TokenService,
     forward: ForwardAuth,

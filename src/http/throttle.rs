@@ -115,7 +115,7 @@ impl LoginThrottle {
             tracing::info!(
                 surface = attempt.surface.as_str(),
                 client = %attempt.client,
-                username = %attempt.username,
+                username = attempt.username,
                 token_id = attempt.token_id,
                 reason = %attempt.reason,
                 status = if throttled { 429 } else { 401 },

@@ -113,7 +113,7 @@ fn a_flood_is_one_line_and_one_summary() {
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert!(lines[0].contains("login failed"), "{}", lines[0]);
     assert!(lines[0].contains("client=10.0.0.9"), "{}", lines[0]);
-    assert!(lines[0].contains("username=ci"), "{}", lines[0]);
+    assert!(lines[0].contains("username=\"ci\""), "{}", lines[0]);
     assert!(lines[1].contains("failures=1000"), "{}", lines[1]);
     assert!(lines[1].contains("throttled=997"), "{}", lines[1]);
 }
