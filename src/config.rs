@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 mod forward;
 pub mod network;
+pub mod ops;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -47,6 +48,12 @@ pub struct Config {
     pub forward_auth_headers: HeaderFamily,
     /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
     pub network: network::Network,
+    /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
+    pub log_format: ops::LogFormat,
+    /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key, PEM (`REGAUTH_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -69,6 +76,9 @@ impl Default for Config {
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
             network: network::Network::default(),
+            log_format: ops::LogFormat::Text,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -119,6 +129,9 @@ const KEYS: &[&str] = &[
     "external_authorization",
     "ci_registry",
     "forward_auth_headers",
+    "log_format",
+    "tls_cert",
+    "tls_key",
 ];
 
 impl Config {
@@ -147,6 +160,7 @@ impl Config {
                     })?;
             }
         }
+        ops::check_tls_pair(&config)?;
         config.validate()?;
         Ok(config)
     }
@@ -219,6 +233,9 @@ impl Config {
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
+            "log_format" => self.log_format = value.parse()?,
+            "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
+            "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             _ if self.network.set(key, value)? => {}
             _ => {

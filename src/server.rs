@@ -9,6 +9,7 @@ use crate::app::sealing::SealingKey;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
 use crate::config::network::Network;
+use crate::http::Ops;
 use crate::jwt::SigningKey;
 use crate::jwt::issuer::Issuer;
 use crate::jwt::keys::KeyError;
@@ -26,6 +27,9 @@ pub enum BuildError {
     /// The signing key could not be loaded or created.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// The TLS certificate or key could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::http::tls::TlsError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -44,6 +48,7 @@ pub struct Application {
     network: Network,
     listener: TcpListener,
     addr: SocketAddr,
+    ops: Ops,
 }
 
 /// Build the server `config` describes, on the system clock.
@@ -81,6 +86,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
     let ci = CiSettings {
         registry: config.ci_registry.clone(),
     };
+    // Before binding: a bad certificate stops the start before anyone can connect.
+    let ops = Ops::from_config(config)?;
     let listen_error = |source| BuildError::Listen {
         addr: config.listen,
         source,
@@ -94,6 +101,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         network: config.network.clone(),
         listener,
         addr,
+        ops,
     })
 }
 
@@ -111,6 +119,11 @@ impl Application {
     /// The address the listener is bound to (the real port when the config asked for 0).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `https` when it serves TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        self.ops.scheme()
     }
 
     /// The port the listener is bound to.
@@ -136,10 +149,11 @@ impl Application {
             forward,
             ci,
             network,
+            ops,
             listener,
             ..
         } = self;
-        crate::http::server_with(listener, service, forward, ci, network)
+        crate::http::server_with_ops(listener, service, forward, ci, ops, network)
     }
 
     /// Serve until stopped (a signal), on an actix system of its own.

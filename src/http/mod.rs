@@ -1,14 +1,20 @@
 //! HTTP: routes shared by `serve` and the tests, and the server itself.
 
+pub mod access_log;
 pub mod api;
 pub mod client;
 pub mod edge;
 pub mod error;
 pub mod forward_auth;
+pub mod health;
 pub mod keys;
 pub mod limits;
+pub mod metrics;
+pub mod observe;
+pub mod ops;
 pub mod registry_auth;
 pub mod throttle;
+pub mod tls;
 
 use crate::app::ci_variables::CiSettings;
 use crate::app::forward_auth::ForwardAuth;
@@ -16,13 +22,17 @@ use crate::app::registry_auth::TokenService;
 use crate::config::network::Network;
 use crate::domain::external_url::ExternalUrl;
 use actix_web::dev::Server;
-use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
+use actix_web::{App as ActixApp, HttpResponse, HttpServer, guard, web};
 use error::ApiError;
+pub use ops::Ops;
 use std::net::TcpListener;
 
 /// Register every route on `cfg`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
+    let get_or_head = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
+    cfg.route("/healthz", get_or_head().to(health::healthz))
+        .route("/readyz", get_or_head().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::scrape))
         .route("/jwt/auth", web::get().to(registry_auth::get))
         .route("/jwt/auth", web::post().to(registry_auth::post))
         .route("/jwt/certs.pem", web::get().to(keys::certificates))
@@ -31,24 +41,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(api::configure);
 }
 
-/// Liveness: answers without touching the database (the benchmark's HTTP floor).
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
-}
-
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("no such endpoint"))
 }
 
-/// Start serving on an already bound listener with forward auth, CI and network settings as
-/// configured (`server::build` wires them from the configuration): the request deadline,
-/// the connection cap (after raising the descriptor limit), the external URL (unset:
-/// derived from the bound address), trusted proxies and the login throttle.
+/// Start serving on an already bound listener, with forward auth and CI settings as
+/// configured, plain HTTP, readiness from what is in memory and the default network
+/// settings (`server::build` wires them all from the configuration).
 pub fn server_with(
     listener: TcpListener,
     service: TokenService,
     forward: ForwardAuth,
     ci: CiSettings,
+    network: Network,
+) -> std::io::Result<Server> {
+    server_with_ops(listener, service, forward, ci, Ops::default(), network)
+}
+
+/// [`server_with`] with operations and network settings: the request deadline, the
+/// connection cap (after raising the descriptor limit), the external URL (unset: derived
+/// from the bound address), trusted proxies and the login throttle. Call inside an actix
+/// system: with TLS, the SIGHUP handler runs on it.
+pub fn server_with_ops(
+    listener: TcpListener,
+    service: TokenService,
+    forward: ForwardAuth,
+    ci: CiSettings,
+    ops: Ops,
     network: Network,
 ) -> std::io::Result<Server> {
     let external = match network.external_url.clone() {
@@ -72,16 +91,22 @@ pub fn server_with(
     let data = web::Data::new(service);
     let forward = web::Data::new(forward);
     let ci = web::Data::new(ci);
+    let metrics = web::Data::new(metrics::Metrics::new());
+    let readiness = web::Data::new(ops.readiness);
     let server = HttpServer::new(move || {
         ActixApp::new()
             .app_data(data.clone())
             .app_data(forward.clone())
             .app_data(ci.clone())
+            .app_data(metrics.clone())
+            .app_data(readiness.clone())
             .app_data(throttle.clone())
             .app_data(external.clone())
             .app_data(proxies.clone())
             .configure(configure)
             .default_service(web::to(not_found))
+            .wrap(actix_web::middleware::from_fn(observe::observe))
+            // Outermost, so the deadline bounds everything else.
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 edge::deadline(limit, req, next)
             }))
@@ -93,10 +118,16 @@ pub fn server_with(
     // Database calls run on each worker's blocking pool. Token requests take tens of
     // microseconds, so two threads a worker keep the cores busy; actix's default (hundreds)
     // only made them contend (measured with scripts/bench: 105 threads, more CPU a token).
-    .worker_max_blocking_threads(2)
-    .listen(listener)?
-    .run();
-    Ok(server)
+    .worker_max_blocking_threads(2);
+    let server = match ops.tls {
+        Some(resolver) => {
+            let config = resolver.server_config().map_err(std::io::Error::other)?;
+            resolver.reload_on_hangup()?;
+            server.listen_rustls_0_23(listener, config)?
+        }
+        None => server.listen(listener)?,
+    };
+    Ok(server.run())
 }
 
 /// Summarise ended log windows periodically, until the server (the last holder of the

@@ -2,7 +2,9 @@
 //! `/auth/forward`, `/api/v4`, later a sign-in page). It is consulted only *after* a login
 //! has failed, so valid credentials are never throttled; it keeps a bounded table (least
 //! recently seen entries are forgotten first), so an attacker spraying usernames or addresses
-//! cannot grow it; and it logs one line per client and window instead of one per failure.
+//! cannot grow it; and it keeps the log to one line per client and window instead of one
+//! per failure: the caller writes its usual line for a client's first failure in a window
+//! (the access line, or [`log_failure`]), the throttle one count when the window ends.
 
 use crate::app::registry_auth::TokenService;
 use crate::domain::client::throttle_unit;
@@ -56,6 +58,16 @@ pub struct Attempt<'a> {
     pub reason: &'a str,
 }
 
+/// How to answer a failed login, and whether to log it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// 401 or 429.
+    pub verdict: Verdict,
+    /// The client's first failure in this window: the caller logs it in full. Later ones
+    /// are only counted, and summarised in one line when the window ends.
+    pub log: bool,
+}
+
 /// Failure counts per client and username, and log windows per client.
 pub struct LoginThrottle {
     policy: Policy,
@@ -100,9 +112,9 @@ impl LoginThrottle {
         &self.policy
     }
 
-    /// Count a failed login at `now` and say how to answer it (401 or 429), logging it
-    /// summarised.
-    pub fn failed(&self, attempt: &Attempt<'_>, now: OffsetDateTime) -> Verdict {
+    /// Count a failed login at `now`: how to answer it (401 or 429), and whether it is the
+    /// one of its window the caller should log.
+    pub fn failed(&self, attempt: &Attempt<'_>, now: OffsetDateTime) -> Failure {
         let unit = throttle_unit(attempt.client);
         let key = (unit, self.hasher.hash_one(attempt.username));
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -111,18 +123,10 @@ impl LoginThrottle {
         let (closed, action) = state.log_window(unit, self.policy.window, now, throttled);
         drop(state);
         log_summary(unit, closed);
-        if action == LogAction::LogThis {
-            tracing::info!(
-                surface = attempt.surface.as_str(),
-                client = %attempt.client,
-                username = attempt.username,
-                token_id = attempt.token_id,
-                reason = %attempt.reason,
-                status = if throttled { 429 } else { 401 },
-                "login failed (further failures from this client are counted, and summarised when the window ends)"
-            );
+        Failure {
+            verdict,
+            log: action == LogAction::LogThis,
         }
-        verdict
     }
 
     /// Log the summaries of windows that ended by `now` and forget what no longer matters;
@@ -215,6 +219,20 @@ impl State {
     }
 }
 
+/// The line for a failed login at a surface without an access line of its own (`/api/v4`,
+/// a sign-in page): call it when [`Failure::log`] says so.
+pub fn log_failure(attempt: &Attempt<'_>, verdict: Verdict) {
+    tracing::info!(
+        surface = attempt.surface.as_str(),
+        client = %attempt.client,
+        username = attempt.username,
+        token_id = attempt.token_id,
+        reason = %attempt.reason,
+        status = if verdict == Verdict::Refused { 401 } else { 429 },
+        "login failed (further failures from this client are counted, and summarised when the window ends)"
+    );
+}
+
 fn log_summary(client: IpAddr, summary: Option<Summary>) {
     if let Some(s) = summary {
         tracing::info!(
@@ -226,18 +244,21 @@ fn log_summary(client: IpAddr, summary: Option<Summary>) {
     }
 }
 
-/// A request's failed login, judged by the server's throttle (401 when none is set up) at
-/// the application's "now": the HTTP handlers' one call. On a 429 the answer gets
-/// `Retry-After` from [`retry_after`].
+/// A request's failed login, judged by the server's throttle at the application's "now"
+/// (401, logged, when none is set up): the HTTP handlers' one call. On a 429 the answer
+/// gets `Retry-After` from [`retry_after`].
 pub fn failed_login(
     req: &HttpRequest,
     surface: Surface,
     username: &str,
     token_id: Option<i64>,
     reason: &str,
-) -> Verdict {
+) -> Failure {
     let Some(throttle) = req.app_data::<web::Data<LoginThrottle>>() else {
-        return Verdict::Refused;
+        return Failure {
+            verdict: Verdict::Refused,
+            log: true,
+        };
     };
     let now = req
         .app_data::<web::Data<TokenService>>()

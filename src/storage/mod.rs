@@ -4,6 +4,7 @@
 //! Each backend is a sibling module (`sqlite`) implementing the same small traits;
 //! everything is synchronous, and async callers run it on the blocking pool.
 
+pub mod health;
 pub mod migrations;
 pub mod namespaces;
 pub mod sqlite;

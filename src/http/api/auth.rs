@@ -6,12 +6,12 @@ use super::error::GitLabError;
 use crate::app::acting::{Reading, Writing};
 use crate::app::registry_auth::TokenService;
 use crate::domain::external_url::ExternalUrl;
-use crate::domain::throttle::Verdict;
 use crate::domain::token::PlainToken;
-use crate::http::throttle::{Surface, failed_login};
+use crate::http::access_log::Actor;
+use crate::http::throttle::{Attempt, Surface, failed_login, log_failure};
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 
 /// GitLab's header for personal access tokens.
 const PRIVATE_TOKEN: &str = "PRIVATE-TOKEN";
@@ -70,7 +70,24 @@ where
     let outcome = async {
         let secret = presented_token(req)?;
         let app = service.app().clone();
-        web::block(move || app.writing(secret.as_ref(), work)).await?
+        let (actor, result) = web::block(move || {
+            let mut actor = None;
+            let result = app.writing(secret.as_ref(), |acting| {
+                let user = acting.caller().user();
+                actor = Some(Actor {
+                    user_id: user.id,
+                    username: user.username.clone(),
+                });
+                work(acting)
+            });
+            (actor, result)
+        })
+        .await?;
+        // For the access log's line about this write (see http::observe).
+        if let Some(actor) = actor {
+            req.extensions_mut().insert(actor);
+        }
+        result
     };
     throttled(req, outcome.await)
 }
@@ -82,11 +99,21 @@ fn throttled<T>(req: &HttpRequest, outcome: Result<T, GitLabError>) -> Result<T,
         req.headers().contains_key(PRIVATE_TOKEN) || req.headers().contains_key(AUTHORIZATION);
     match outcome {
         Err(e) if e.status == StatusCode::UNAUTHORIZED && presented => {
-            match failed_login(req, Surface::Api, "", None, "invalid or unusable token") {
-                Verdict::Refused => Err(e),
-                verdict => Err(GitLabError::too_many_requests(
-                    verdict.retry_after_secs().unwrap_or(1),
-                )),
+            let reason = "invalid or unusable token";
+            let failure = failed_login(req, Surface::Api, "", None, reason);
+            if failure.log {
+                let attempt = Attempt {
+                    surface: Surface::Api,
+                    client: crate::http::client::client_addr(req),
+                    username: "",
+                    token_id: None,
+                    reason,
+                };
+                log_failure(&attempt, failure.verdict);
+            }
+            match failure.verdict.retry_after_secs() {
+                None => Err(e),
+                Some(secs) => Err(GitLabError::too_many_requests(secs)),
             }
         }
         other => other,

@@ -19,6 +19,8 @@ pub struct GitLabError {
     pub body: Value,
     /// Seconds for a `Retry-After` header (429 only).
     retry_after: Option<u64>,
+    /// Whether the database failed (counted in the metrics).
+    database: bool,
 }
 
 impl std::fmt::Display for GitLabError {
@@ -33,6 +35,7 @@ impl GitLabError {
             status,
             body: json!({ "message": message.into() }),
             retry_after: None,
+            database: false,
         }
     }
 
@@ -85,6 +88,7 @@ impl GitLabError {
             status,
             body: json!({ "error": text.into() }),
             retry_after: None,
+            database: false,
         }
     }
 
@@ -98,6 +102,7 @@ impl GitLabError {
                 "scope": scopes,
             }),
             retry_after: None,
+            database: false,
         }
     }
 
@@ -108,6 +113,16 @@ impl GitLabError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "500 Internal Server Error",
         )
+    }
+}
+
+impl GitLabError {
+    /// 500 for a database failure (counted in the metrics); `cause` is logged, never sent.
+    pub fn database(cause: &crate::storage::StorageError) -> GitLabError {
+        GitLabError {
+            database: true,
+            ..GitLabError::internal(cause)
+        }
     }
 }
 
@@ -122,7 +137,12 @@ impl ResponseError for GitLabError {
         if let Some(secs) = self.retry_after {
             res.insert_header((RETRY_AFTER, secs));
         }
-        res.json(&self.body)
+        let mut res = res.json(&self.body);
+        if self.database {
+            res.extensions_mut()
+                .insert(crate::http::error::DatabaseFailure);
+        }
+        res
     }
 }
 
@@ -146,7 +166,7 @@ impl From<AppError> for GitLabError {
                 GitLabError::message(StatusCode::NOT_FOUND, format!("404 {m}"))
             }
             AppError::Conflict(m) => GitLabError::message(StatusCode::BAD_REQUEST, m),
-            AppError::Storage(e) => GitLabError::internal(&e),
+            AppError::Storage(e) => GitLabError::database(&e),
             AppError::Sealing(e) => GitLabError::internal(&e),
         }
     }
@@ -154,7 +174,7 @@ impl From<AppError> for GitLabError {
 
 impl From<crate::storage::StorageError> for GitLabError {
     fn from(e: crate::storage::StorageError) -> Self {
-        GitLabError::internal(&e)
+        GitLabError::database(&e)
     }
 }
 
