@@ -47,6 +47,7 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     ops: Ops,
+    webhook_interval: std::time::Duration,
 }
 
 /// Build the server `config` describes, on the system clock.
@@ -99,6 +100,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         listener,
         addr,
         ops,
+        webhook_interval: std::time::Duration::from_secs(config.webhook_interval),
     })
 }
 
@@ -109,7 +111,9 @@ pub fn open_app(config: &Config) -> Result<App, StorageError> {
 
 fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
     let store = Store::open(&config.database)?;
-    Ok(App::with_clock(store, clock).with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
+    Ok(App::with_clock(store, clock)
+        .with_sealing_key(SealingKey::in_dir(&config.keys_dir))
+        .with_webhooks(config.webhooks.clone()))
 }
 
 impl Application {
@@ -141,6 +145,7 @@ impl Application {
     /// Start serving; call inside an actix system. The returned server is a future that
     /// ends when the server stops, and hands out a handle to stop it.
     pub fn start(self) -> std::io::Result<Server> {
+        crate::background::start(self.service.app().clone(), self.webhook_interval)?;
         crate::http::server_with_ops(self.listener, self.service, self.forward, self.ci, self.ops)
     }
 

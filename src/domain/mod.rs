@@ -14,3 +14,4 @@ pub mod scope;
 pub mod scope_set;
 pub mod token;
 pub mod user;
+pub mod webhook;

@@ -11,6 +11,7 @@ pub mod observe;
 pub mod ops;
 pub mod registry_auth;
 pub mod tls;
+pub mod webhook_client;
 
 use crate::app::ci_variables::CiSettings;
 use crate::app::forward_auth::ForwardAuth;
