@@ -1,10 +1,11 @@
 -- Audit events: who did what to which entity, from where, when. Written by the use case
 -- that acted, in its transaction; never a secret or a digest. `author_kind` says whether a
--- user (through `author_token_id`, when a token was used), the CLI or regauth itself acted.
+-- user (through `author_token_id`, when a token was used), the CLI, regauth itself or
+-- someone who did not sign in (failed sign-ins) acted.
 CREATE TABLE audit_events (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     action           TEXT NOT NULL,
-    author_kind      TEXT NOT NULL CHECK (author_kind IN ('user', 'cli', 'system')),
+    author_kind      TEXT NOT NULL CHECK (author_kind IN ('user', 'cli', 'system', 'anonymous')),
     author_id        INTEGER,
     author_name      TEXT NOT NULL,
     author_token_id  INTEGER,
