@@ -14,24 +14,37 @@ use std::time::{Duration, Instant};
 /// webhook worker every `interval` when webhooks are configured.
 pub fn start(app: App, interval: Duration) -> std::io::Result<()> {
     let (alive, stopped) = channel::<()>();
-    let notifier = match app.webhooks().is_empty() {
-        true => None,
-        false => {
-            let transport =
-                crate::http::webhook_client::HttpTransport::new().map_err(std::io::Error::other)?;
-            let transport: Arc<dyn Transport> = Arc::new(transport);
-            Some(Notifier::new(app.clone(), worker_name(), transport))
-        }
-    };
     std::thread::Builder::new()
         .name("regauth-background".into())
-        .spawn(move || run(&app, notifier.as_ref(), interval, &stopped))?;
+        .spawn(move || {
+            // Made (and dropped) on this thread: the blocking client runs a runtime of its
+            // own, which must never be built or dropped on the async one.
+            let notifier = notifier(&app);
+            run(&app, notifier.as_ref(), interval, &stopped);
+        })?;
     // The sender lives as long as this task, which the system drops when it stops.
     actix_web::rt::spawn(async move {
         let _alive = alive;
         std::future::pending::<()>().await;
     });
     Ok(())
+}
+
+/// The webhook worker, when webhooks are configured (and the HTTP client could be made).
+fn notifier(app: &App) -> Option<Notifier> {
+    if app.webhooks().is_empty() {
+        return None;
+    }
+    match crate::http::webhook_client::HttpTransport::new() {
+        Ok(transport) => {
+            let transport: Arc<dyn Transport> = Arc::new(transport);
+            Some(Notifier::new(app.clone(), worker_name(), transport))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "webhooks: no HTTP client; notices stay in the outbox");
+            None
+        }
+    }
 }
 
 fn run(app: &App, notifier: Option<&Notifier>, interval: Duration, stopped: &Receiver<()>) {
