@@ -10,8 +10,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+mod key_ring;
+pub mod network;
 pub mod ops;
 mod webhooks;
+
+pub use key_ring::KeyRingSettings;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -46,6 +50,8 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
+    pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
     pub log_format: ops::LogFormat,
     /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
@@ -56,6 +62,8 @@ pub struct Config {
     pub webhooks: Vec<crate::domain::webhook::Webhook>,
     /// Seconds between two rounds of the webhook worker (`REGAUTH_WEBHOOK_INTERVAL`).
     pub webhook_interval: u64,
+    /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
+    pub key_ring: KeyRingSettings,
 }
 
 impl Default for Config {
@@ -77,11 +85,13 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
             webhooks: Vec::new(),
             webhook_interval: 60,
+            key_ring: KeyRingSettings::default(),
         }
     }
 }
@@ -153,7 +163,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS {
+        for key in KEYS.iter().chain(key_ring::KEYS).chain(network::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -169,6 +179,11 @@ impl Config {
         Ok(config)
     }
 
+    /// Where the certificate bundle and JWKS file are published for registries.
+    pub fn public_keys_dir(&self) -> PathBuf {
+        self.key_ring.public_dir(&self.keys_dir)
+    }
+
     /// Checks across keys: every service name is distinct.
     fn validate(&self) -> Result<(), ConfigError> {
         let mut names = vec![self.registry_service.as_str()];
@@ -180,6 +195,12 @@ impl Config {
                 });
             }
             names.push(&proxy.service);
+        }
+        if self.public_keys_dir() == self.keys_dir {
+            return Err(ConfigError::Invalid {
+                key: "public_keys_dir".into(),
+                message: "must differ from keys_dir: registries read it, and must never see the private keys".into(),
+            });
         }
         Ok(())
     }
@@ -243,7 +264,12 @@ impl Config {
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
-            _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
+            k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ if self.network.set(key, value)? => {}
+            _ => {
+                let known = [KEYS, key_ring::KEYS, network::KEYS].concat().join(", ");
+                return Err(format!("unknown key (known keys: {known})"));
+            }
         }
         Ok(())
     }

@@ -265,3 +265,38 @@ fn serve_runs_the_webhook_worker() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(receiver.received().len(), 1);
 }
+
+#[test]
+fn key_ring_commands_are_in_the_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["keys", "generate"]);
+    ok(d, &["keys", "rotate"]);
+    let keys = json(d, &["keys", "list", "--json"]);
+    let newest = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["state"] == "published")
+        .unwrap_or_else(|| panic!("no published key: {keys}"));
+    let kid = newest["kid"].as_str().unwrap().to_owned();
+    ok(d, &["keys", "activate", &kid]);
+    let events = json(d, &["audit", "list", "--json"]);
+    let seen: Vec<(&str, &str)> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["entity_type"], "SigningKey");
+            assert_eq!(e["details"]["author_class"], "cli");
+            (
+                e["event_name"].as_str().unwrap(),
+                e["details"]["entity_path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen.len(), 3, "{events}");
+    assert_eq!(seen[0], ("key.activated", kid.as_str()));
+    assert_eq!(seen[1], ("key.rotated", kid.as_str()));
+    assert_eq!(seen[2].0, "key.rotated");
+}

@@ -209,7 +209,7 @@ fn key_changes_and_sign_in_failures_have_their_recorders() {
             surface: "/jwt/auth",
             failures: 12,
             throttled: 2,
-            window_start: harness::START - Duration::minutes(5),
+            window_start: Some(harness::START - Duration::minutes(5)),
         })
         .unwrap();
     let events = all_events(&s, &admin);
@@ -283,4 +283,41 @@ fn no_stored_event_holds_a_secret_or_a_digest() {
         // Even a part long enough to matter.
         assert!(!text.contains(&secret[secret.len() - 12..]));
     }
+}
+
+#[test]
+fn the_login_throttle_records_one_summary_per_client_and_window() {
+    let network = harness::Network {
+        throttle: regauth::domain::throttle::Policy {
+            max_failures: 100,
+            window: Duration::seconds(1),
+            ban: Duration::seconds(300),
+        },
+        ..harness::unthrottled()
+    };
+    let s = TestServer::start_network(network);
+    s.seed();
+    let admin = s.app.create_user("root", true).unwrap();
+    let admin = admin.first_token.secret.expose().to_owned();
+    let query = format!("service={SERVICE}&scope=repository:acme/backend/api:pull");
+    for _ in 0..4 {
+        assert_eq!(s.get_token(&query, Some(("nobody", "wrong"))).0, 401);
+    }
+    // The window ends on the server's clock; its flush runs every second.
+    s.clock.set(harness::START + Duration::seconds(5));
+    let started = std::time::Instant::now();
+    let summary = loop {
+        let events = all_events(&s, &admin);
+        if let Some(e) = find(&events, "sign_in.failed").first() {
+            break (*e).clone();
+        }
+        assert!(started.elapsed().as_secs() < 20, "no summary: {events:?}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(summary["details"]["failures"], 4);
+    assert_eq!(summary["details"]["ip_address"], "127.0.0.1");
+    assert_eq!(summary["entity_type"], "Client");
+    assert_eq!(summary["details"]["author_class"], "anonymous");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(find(&all_events(&s, &admin), "sign_in.failed").len(), 1);
 }

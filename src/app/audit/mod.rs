@@ -152,14 +152,15 @@ pub enum KeyChange {
 pub struct SignInFailures<'a> {
     /// The client's address.
     pub client: IpAddr,
-    /// Where (`/jwt/auth`, `/auth/forward`, `/api/v4`, `/users/sign_in`).
+    /// Where (`/jwt/auth`, `/auth/forward`, `/api/v4`, `/users/sign_in`), or `*` for a
+    /// window counted across surfaces (the login throttle's).
     pub surface: &'a str,
     /// Failures in the window.
     pub failures: u64,
     /// How many of them were answered 429.
     pub throttled: u64,
-    /// When the window opened.
-    pub window_start: OffsetDateTime,
+    /// When the window opened, if known.
+    pub window_start: Option<OffsetDateTime>,
 }
 
 impl App {
@@ -209,7 +210,7 @@ impl App {
         .with("throttled", failures.throttled)
         .with(
             "window_start",
-            super::deploy_tokens::rfc3339(failures.window_start),
+            failures.window_start.map(super::deploy_tokens::rfc3339),
         );
         let origin = Origin {
             actor: Actor::Anonymous,
