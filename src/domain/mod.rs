@@ -17,3 +17,4 @@ pub mod scope_set;
 pub mod throttle;
 pub mod token;
 pub mod user;
+pub mod webhook;
