@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 mod forward;
 mod key_ring;
+pub mod network;
 pub mod ops;
+mod webhooks;
 
 pub use key_ring::KeyRingSettings;
 
@@ -49,12 +51,18 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
+    pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
     pub log_format: ops::LogFormat,
     /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
     pub tls_cert: Option<PathBuf>,
     /// Its private key, PEM (`REGAUTH_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// Where expiry and revocation notices go (`[[webhook]]` tables in the file).
+    pub webhooks: Vec<crate::domain::webhook::Webhook>,
+    /// Seconds between two rounds of the webhook worker (`REGAUTH_WEBHOOK_INTERVAL`).
+    pub webhook_interval: u64,
     /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
     pub key_ring: KeyRingSettings,
 }
@@ -78,9 +86,12 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
+            webhooks: Vec::new(),
+            webhook_interval: 60,
             key_ring: KeyRingSettings::default(),
         }
     }
@@ -135,6 +146,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "tls_cert",
     "tls_key",
+    "webhook_interval",
 ];
 
 impl Config {
@@ -152,7 +164,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS.iter().chain(key_ring::KEYS) {
+        for key in KEYS.iter().chain(key_ring::KEYS).chain(network::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -210,6 +222,7 @@ impl Config {
                 "forward_auth_route" => {
                     forward::routes_from_toml(value).map(|r| self.forward_auth_routes = r)
                 }
+                "webhook" => webhooks::webhooks_from_toml(value).map(|w| self.webhooks = w),
                 _ => self.set(&key, &scalar_text(value)),
             };
             outcome.map_err(|message| ConfigError::Invalid { key, message })?;
@@ -251,9 +264,11 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ if self.network.set(key, value)? => {}
             _ => {
-                let known = [KEYS, key_ring::KEYS].concat().join(", ");
+                let known = [KEYS, key_ring::KEYS, network::KEYS].concat().join(", ");
                 return Err(format!("unknown key (known keys: {known})"));
             }
         }

@@ -8,6 +8,7 @@ use crate::app::registry_auth::TokenService;
 use crate::app::sealing::SealingKey;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
+use crate::config::network::Network;
 use crate::http::Ops;
 use crate::jwt::issuer::Issuer;
 use crate::jwt::keyring::KeyRing;
@@ -44,9 +45,11 @@ pub struct Application {
     service: TokenService,
     forward: ForwardAuth,
     ci: CiSettings,
+    network: Network,
     listener: TcpListener,
     addr: SocketAddr,
     ops: Ops,
+    webhook_interval: std::time::Duration,
     /// The signing keys, re-read every `reload_every` while serving.
     ring: KeyRing,
     reload_every: std::time::Duration,
@@ -100,9 +103,11 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         service,
         forward,
         ci,
+        network: config.network.clone(),
         listener,
         addr,
         ops,
+        webhook_interval: std::time::Duration::from_secs(config.webhook_interval),
         ring,
         reload_every: std::time::Duration::from_secs(config.key_ring.reload_interval),
     })
@@ -115,7 +120,9 @@ pub fn open_app(config: &Config) -> Result<App, StorageError> {
 
 fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
     let store = Store::open(&config.database)?;
-    Ok(App::with_clock(store, clock).with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
+    Ok(App::with_clock(store, clock)
+        .with_sealing_key(SealingKey::in_dir(&config.keys_dir))
+        .with_webhooks(config.webhooks.clone()))
 }
 
 impl Application {
@@ -148,8 +155,21 @@ impl Application {
     /// ends when the server stops, and hands out a handle to stop it.
     /// Ring changes (`regauth keys …`) are picked up from then on, without a restart.
     pub fn start(self) -> std::io::Result<Server> {
-        actix_web::rt::spawn(crate::jwt::reload::watch(self.ring, self.reload_every));
-        crate::http::server_with_ops(self.listener, self.service, self.forward, self.ci, self.ops)
+        let Application {
+            service,
+            forward,
+            ci,
+            network,
+            ops,
+            listener,
+            ring,
+            reload_every,
+            webhook_interval,
+            ..
+        } = self;
+        actix_web::rt::spawn(crate::jwt::reload::watch(ring, reload_every));
+        crate::background::start(service.app().clone(), webhook_interval)?;
+        crate::http::server_with_ops(listener, service, forward, ci, ops, network)
     }
 
     /// Serve until stopped (a signal), on an actix system of its own.

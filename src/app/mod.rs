@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod acting;
+pub mod audit;
 pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
@@ -12,6 +13,7 @@ pub mod namespaces;
 pub mod registry_auth;
 pub mod sealing;
 pub mod users;
+pub mod webhooks;
 
 use crate::storage::{StorageError, Store};
 use sealing::{SealError, SealingKey};
@@ -105,6 +107,7 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     sealing: Option<SealingKey>,
+    records: Arc<audit::Records>,
 }
 
 impl App {
@@ -119,6 +122,7 @@ impl App {
             store,
             clock,
             sealing: None,
+            records: Arc::default(),
         }
     }
 

@@ -2,7 +2,9 @@
 
 pub mod authz;
 pub mod ci_variables;
+pub mod client;
 pub mod credential;
+pub mod external_url;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod forward;
@@ -12,5 +14,7 @@ pub mod repository_name;
 pub mod role;
 pub mod scope;
 pub mod scope_set;
+pub mod throttle;
 pub mod token;
 pub mod user;
+pub mod webhook;

@@ -37,9 +37,14 @@ pub const STEPS: &[Step] = &[
         postgres: include_str!("migrations/postgres/0004_deploy_token_login.sql"),
     },
     Step {
+        name: "audit_webhooks",
+        sqlite: include_str!("migrations/sqlite/0005_audit_webhooks.sql"),
+        postgres: include_str!("migrations/postgres/0005_audit_webhooks.sql"),
+    },
+    Step {
         name: "ids_never_reused",
-        sqlite: include_str!("migrations/sqlite/0005_ids_never_reused.sql"),
-        postgres: include_str!("migrations/postgres/0005_ids_never_reused.sql"),
+        sqlite: include_str!("migrations/sqlite/0006_ids_never_reused.sql"),
+        postgres: include_str!("migrations/postgres/0006_ids_never_reused.sql"),
     },
 ];
 

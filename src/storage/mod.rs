@@ -4,6 +4,7 @@
 //! Each backend is a sibling module (`sqlite`, `postgres`) implementing the same small
 //! traits; everything is synchronous, and async callers run it on the blocking pool.
 
+pub mod audit;
 pub mod health;
 mod location;
 pub mod migrations;
@@ -12,21 +13,35 @@ pub mod postgres;
 pub mod sqlite;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
+pub use audit::{AuditReads, AuditWrites};
 pub use location::{Location, PostgresUrl};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
+pub use webhooks::{WebhookReads, WebhookWrites};
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads: NamespaceReads + DeployTokenReads + UserReads {}
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed {}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
-pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites {}
+pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded {}
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites> Writes for T {}
+impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded> Writes for T {}
+
+/// The lookups of the audit trail and the webhook outbox (one bound, so the areas other
+/// changes add to [`Reads`] merge apart from these).
+pub trait Observed: AuditReads + WebhookReads {}
+
+impl<T: AuditReads + WebhookReads> Observed for T {}
+
+/// The changes of the audit trail and the webhook outbox.
+pub trait Recorded: AuditWrites + WebhookWrites {}
+
+impl<T: AuditWrites + WebhookWrites> Recorded for T {}
 
 /// A storage failure. Never carries secrets, and never a driver type: a backend turns its
 /// driver's errors into these.

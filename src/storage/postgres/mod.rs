@@ -16,10 +16,12 @@
 //! issuance, which only reads: read transactions take no lock and see one snapshot
 //! (REPEATABLE READ, READ ONLY).
 
+mod audit;
 mod namespaces;
 mod tls;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use tokens::LOGIN_QUERY;
 

@@ -40,7 +40,12 @@ macro_rules! listing {
 /// `deploy_tokens_login`, never visiting a row, so that they cost the same.
 pub const LOGIN_QUERY: &str = select!("WHERE t.digest = $1 AND t.username = $2");
 
-fn token_row(r: &Row) -> Result<DeployToken, StorageError> {
+/// Active tokens whose expiry lies in `($1, $2]` (the expiry notices' scan).
+pub(super) const EXPIRING: &str = select!(
+    "WHERE t.revoked_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2 ORDER BY t.id"
+);
+
+pub(super) fn token_row(r: &Row) -> Result<DeployToken, StorageError> {
     let scopes: String = r.try_get(3)?;
     let scopes = TokenScopes::parse(scopes.split(','))
         .map_err(|_| StorageError::Corrupt("deploy_tokens.scopes"))?;

@@ -38,7 +38,13 @@ fn user_row(r: &Row) -> Result<User, StorageError> {
     })
 }
 
-fn token_row(r: &Row) -> Result<PersonalAccessToken, StorageError> {
+/// Active personal access tokens whose expiry lies in `($1, $2]`, with their user's name.
+pub(super) const EXPIRING: &str = "SELECT t.id, t.user_id, t.name, t.scopes, t.expires_at, \
+     t.revoked_at, t.created_at, u.username FROM personal_access_tokens t \
+     JOIN users u ON u.id = t.user_id \
+     WHERE t.revoked_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2 ORDER BY t.id";
+
+pub(super) fn token_row(r: &Row) -> Result<PersonalAccessToken, StorageError> {
     let scopes: String = r.try_get(3)?;
     let scopes = PatScopes::parse(scopes.split(','))
         .map_err(|_| StorageError::Corrupt("personal_access_tokens.scopes"))?;
