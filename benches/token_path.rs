@@ -235,6 +235,7 @@ fn seed(app: &App, count: usize) -> Vec<Login> {
                     scopes: vec!["read_registry"],
                     username: None,
                     expires_at: None,
+                    repositories: None,
                 })
                 .unwrap();
             let secret = created.secret.expose().to_owned();

@@ -2,6 +2,7 @@
 
 pub mod authz;
 pub mod ci_variables;
+pub mod coverage;
 pub mod credential;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -9,6 +10,7 @@ pub mod forward;
 pub mod namespace;
 pub mod proxy;
 pub mod repository_name;
+pub mod repository_pattern;
 pub mod role;
 pub mod scope;
 pub mod scope_set;

@@ -30,6 +30,14 @@ pub const STEPS: &[Step] = &[
         name: "deploy_token_login",
         sqlite: include_str!("migrations/sqlite/0004_deploy_token_login.sql"),
     },
+    Step {
+        name: "deploy_token_repositories",
+        sqlite: include_str!("migrations/sqlite/0005_deploy_token_repositories.sql"),
+    },
+    Step {
+        name: "last_used",
+        sqlite: include_str!("migrations/sqlite/0006_last_used.sql"),
+    },
 ];
 
 /// The steps a database at version `found` has not run yet, each with the version it

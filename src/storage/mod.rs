@@ -9,10 +9,12 @@ pub mod migrations;
 pub mod namespaces;
 pub mod sqlite;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
+pub use usage::{UsageWrites, UsedToken};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
 
 use std::path::Path;
@@ -23,9 +25,9 @@ pub trait Reads: NamespaceReads + DeployTokenReads + UserReads {}
 impl<T: NamespaceReads + DeployTokenReads + UserReads> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
-pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites {}
+pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + UsageWrites {}
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites> Writes for T {}
+impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + UsageWrites> Writes for T {}
 
 /// A storage failure. Never carries secrets, and never a driver type: a backend turns its
 /// driver's errors into these.

@@ -180,6 +180,7 @@ impl TestServer {
                 scopes: scopes.to_vec(),
                 username: None,
                 expires_at,
+                repositories: None,
             })
             .unwrap();
         (

@@ -3,6 +3,7 @@
 
 mod namespaces;
 mod tokens;
+mod usage;
 mod users;
 
 use super::migrations;
