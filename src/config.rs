@@ -10,7 +10,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+mod key_ring;
 pub mod ops;
+
+pub use key_ring::KeyRingSettings;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -51,6 +54,8 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// Its private key, PEM (`REGAUTH_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
+    pub key_ring: KeyRingSettings,
 }
 
 impl Default for Config {
@@ -75,6 +80,7 @@ impl Default for Config {
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
+            key_ring: KeyRingSettings::default(),
         }
     }
 }
@@ -145,7 +151,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS {
+        for key in KEYS.iter().chain(key_ring::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -161,6 +167,11 @@ impl Config {
         Ok(config)
     }
 
+    /// Where the certificate bundle and JWKS file are published for registries.
+    pub fn public_keys_dir(&self) -> PathBuf {
+        self.key_ring.public_dir(&self.keys_dir)
+    }
+
     /// Checks across keys: every service name is distinct.
     fn validate(&self) -> Result<(), ConfigError> {
         let mut names = vec![self.registry_service.as_str()];
@@ -172,6 +183,12 @@ impl Config {
                 });
             }
             names.push(&proxy.service);
+        }
+        if self.public_keys_dir() == self.keys_dir {
+            return Err(ConfigError::Invalid {
+                key: "public_keys_dir".into(),
+                message: "must differ from keys_dir: registries read it, and must never see the private keys".into(),
+            });
         }
         Ok(())
     }
@@ -233,7 +250,11 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
-            _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
+            k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ => {
+                let known = [KEYS, key_ring::KEYS].concat().join(", ");
+                return Err(format!("unknown key (known keys: {known})"));
+            }
         }
         Ok(())
     }
