@@ -56,6 +56,10 @@ pub struct Config {
     pub tls_key: Option<PathBuf>,
     /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
     pub key_ring: KeyRingSettings,
+    /// Seconds between writes of tokens' last use, and the window within which a token's
+    /// uses make one write (`REGAUTH_LAST_USED_INTERVAL`, 0 to 3600, default 60; 0: not
+    /// recorded).
+    pub last_used_interval: u64,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             key_ring: KeyRingSettings::default(),
+            last_used_interval: 60,
         }
     }
 }
@@ -134,6 +139,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "tls_cert",
     "tls_key",
+    "last_used_interval",
 ];
 
 impl Config {
@@ -250,6 +256,12 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            "last_used_interval" => {
+                self.last_used_interval =
+                    value.parse().ok().filter(|s| *s <= 3600).ok_or_else(|| {
+                        format!("{value:?} is not a number of seconds from 0 to 3600")
+                    })?
+            }
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
             _ => {
                 let known = [KEYS, key_ring::KEYS].concat().join(", ");

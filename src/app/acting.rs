@@ -34,7 +34,7 @@ use super::namespaces::{group_by_key, project_by_key};
 use super::users::{is_personal_token, user_credential};
 use crate::domain::namespace::Visibility;
 use crate::domain::token::PlainToken;
-use crate::storage::{Reads, StorageError, Writes};
+use crate::storage::{Reads, StorageError, UsedToken, Writes};
 use time::OffsetDateTime;
 
 /// An authenticated caller and the transaction they act in (`S` is `dyn Reads` or
@@ -65,7 +65,8 @@ impl App {
     {
         let now = self.now();
         self.store().read(|tx| {
-            let caller = caller_in(tx, secret, Need::Read, now)?;
+            let (caller, used) = caller_in(tx, secret, Need::Read, now)?;
+            self.note_use(used);
             work(&mut Acting::new(self, tx, caller))
         })
     }
@@ -82,21 +83,23 @@ impl App {
     {
         let now = self.now();
         self.store().write(|tx| {
-            let caller = caller_in(tx, secret, Need::Write, now)?;
+            let (caller, used) = caller_in(tx, secret, Need::Write, now)?;
+            self.note_use(used);
             work(&mut Acting::new(self, tx, caller))
         })
     }
 }
 
-/// The caller behind a personal access token, if it is active and allows `need`. Anything
-/// else that is not a personal access token (deploy tokens, refresh tokens, garbage) is
-/// unauthenticated, exactly like an unknown or revoked token.
+/// The caller behind a personal access token, if it is active and allows `need`, and the
+/// token (whose use this is). Anything else that is not a personal access token (deploy
+/// tokens, refresh tokens, garbage) is unauthenticated, exactly like an unknown or revoked
+/// token.
 fn caller_in<S: Reads + ?Sized>(
     tx: &mut S,
     secret: Option<&PlainToken>,
     need: Need,
     now: OffsetDateTime,
-) -> Result<Caller, AccessError> {
+) -> Result<(Caller, UsedToken), AccessError> {
     let secret = secret
         .filter(|s| is_personal_token(s))
         .ok_or(AccessError::Unauthenticated)?;
@@ -113,10 +116,12 @@ fn caller_in<S: Reads + ?Sized>(
         }
         _ => {}
     }
-    Ok(Caller {
+    let used = UsedToken::Personal(credential.token.id);
+    let caller = Caller {
         user: credential.user,
         memberships: credential.memberships,
-    })
+    };
+    Ok((caller, used))
 }
 
 impl<'t, S: Reads + ?Sized> Acting<'t, S> {

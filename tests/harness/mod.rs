@@ -109,6 +109,9 @@ impl TestServer {
             ci_registry: Some(CI_REGISTRY.into()),
             forward_auth_routes: forward.routes,
             forward_auth_headers: forward.headers,
+            // Last uses are written when a test flushes them (or at the end), never by
+            // surprise in the middle of one.
+            last_used_interval: 3600,
             // The default issuer (`regauth`) and token lifetime (900 s).
             ..Config::default()
         };
