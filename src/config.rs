@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 mod forward;
 mod key_ring;
+pub mod network;
 pub mod ops;
 
 pub use key_ring::KeyRingSettings;
@@ -48,6 +49,8 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
+    pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
     pub log_format: ops::LogFormat,
     /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
@@ -81,6 +84,7 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
@@ -157,7 +161,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS.iter().chain(key_ring::KEYS) {
+        for key in KEYS.iter().chain(key_ring::KEYS).chain(network::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -263,8 +267,9 @@ impl Config {
                     })?
             }
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ if self.network.set(key, value)? => {}
             _ => {
-                let known = [KEYS, key_ring::KEYS].concat().join(", ");
+                let known = [KEYS, key_ring::KEYS, network::KEYS].concat().join(", ");
                 return Err(format!("unknown key (known keys: {known})"));
             }
         }
