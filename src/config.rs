@@ -13,6 +13,7 @@ mod forward;
 mod key_ring;
 pub mod network;
 pub mod ops;
+mod webhooks;
 
 pub use key_ring::KeyRingSettings;
 
@@ -57,6 +58,10 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// Its private key, PEM (`REGAUTH_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// Where expiry and revocation notices go (`[[webhook]]` tables in the file).
+    pub webhooks: Vec<crate::domain::webhook::Webhook>,
+    /// Seconds between two rounds of the webhook worker (`REGAUTH_WEBHOOK_INTERVAL`).
+    pub webhook_interval: u64,
     /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
     pub key_ring: KeyRingSettings,
     /// Seconds between writes of tokens' last use, and the window within which a token's
@@ -88,6 +93,8 @@ impl Default for Config {
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
+            webhooks: Vec::new(),
+            webhook_interval: 60,
             key_ring: KeyRingSettings::default(),
             last_used_interval: 60,
         }
@@ -143,6 +150,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "tls_cert",
     "tls_key",
+    "webhook_interval",
     "last_used_interval",
 ];
 
@@ -219,6 +227,7 @@ impl Config {
                 "forward_auth_route" => {
                     forward::routes_from_toml(value).map(|r| self.forward_auth_routes = r)
                 }
+                "webhook" => webhooks::webhooks_from_toml(value).map(|w| self.webhooks = w),
                 _ => self.set(&key, &scalar_text(value)),
             };
             outcome.map_err(|message| ConfigError::Invalid { key, message })?;
@@ -260,6 +269,7 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
             "last_used_interval" => {
                 self.last_used_interval =
                     value.parse().ok().filter(|s| *s <= 3600).ok_or_else(|| {

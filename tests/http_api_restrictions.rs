@@ -68,6 +68,15 @@ fn a_restricted_token_is_granted_only_its_images() {
     let id = r.body["id"].as_i64().unwrap();
     let shown = get(&s, &format!("/projects/1/deploy_tokens/{id}"), &root);
     assert_eq!(shown.body["repositories"], r.body["repositories"]);
+    // The audit trail says what the token was restricted to.
+    let events = get(&s, "/audit_events", &root).body;
+    let created = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event_name"] == "deploy_token.created" && e["entity_id"] == id)
+        .expect("a creation event");
+    assert_eq!(created["details"]["repositories"], r.body["repositories"]);
     let (user, secret) = (
         r.body["username"].as_str().unwrap(),
         r.body["token"].as_str().unwrap(),

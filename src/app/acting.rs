@@ -30,11 +30,13 @@
 use super::App;
 use super::access::TokenReader;
 use super::access::{AccessError, Brand, Caller, GroupAccess, GroupCreator, Need, ProjectAccess};
+use super::audit::{Actor, Origin};
 use super::namespaces::{group_by_key, project_by_key};
 use super::users::{is_personal_token, user_credential};
 use crate::domain::namespace::Visibility;
 use crate::domain::token::PlainToken;
 use crate::storage::{Reads, StorageError, UsedToken, Writes};
+use std::net::IpAddr;
 use time::OffsetDateTime;
 
 /// An authenticated caller and the transaction they act in (`S` is `dyn Reads` or
@@ -44,6 +46,7 @@ pub struct Acting<'t, S: ?Sized> {
     pub(super) tx: &'t mut S,
     caller: Caller,
     brand: Brand<'t>,
+    client: Option<IpAddr>,
 }
 
 /// A caller in a read transaction.
@@ -65,8 +68,8 @@ impl App {
     {
         let now = self.now();
         self.store().read(|tx| {
-            let (caller, used) = caller_in(tx, secret, Need::Read, now)?;
-            self.note_use(used);
+            let caller = caller_in(tx, secret, Need::Read, now)?;
+            self.note_caller(&caller);
             work(&mut Acting::new(self, tx, caller))
         })
     }
@@ -83,23 +86,31 @@ impl App {
     {
         let now = self.now();
         self.store().write(|tx| {
-            let (caller, used) = caller_in(tx, secret, Need::Write, now)?;
-            self.note_use(used);
+            let caller = caller_in(tx, secret, Need::Write, now)?;
+            self.note_caller(&caller);
             work(&mut Acting::new(self, tx, caller))
         })
     }
 }
 
-/// The caller behind a personal access token, if it is active and allows `need`, and the
-/// token (whose use this is). Anything else that is not a personal access token (deploy
-/// tokens, refresh tokens, garbage) is unauthenticated, exactly like an unknown or revoked
-/// token.
+impl App {
+    /// Note the use of the caller's personal access token (a web session has none).
+    fn note_caller(&self, caller: &Caller) {
+        if let Some(id) = caller.token_id {
+            self.note_use(UsedToken::Personal(id));
+        }
+    }
+}
+
+/// The caller behind a personal access token, if it is active and allows `need`. Anything
+/// else that is not a personal access token (deploy tokens, refresh tokens, garbage) is
+/// unauthenticated, exactly like an unknown or revoked token.
 fn caller_in<S: Reads + ?Sized>(
     tx: &mut S,
     secret: Option<&PlainToken>,
     need: Need,
     now: OffsetDateTime,
-) -> Result<(Caller, UsedToken), AccessError> {
+) -> Result<Caller, AccessError> {
     let secret = secret
         .filter(|s| is_personal_token(s))
         .ok_or(AccessError::Unauthenticated)?;
@@ -116,12 +127,11 @@ fn caller_in<S: Reads + ?Sized>(
         }
         _ => {}
     }
-    let used = UsedToken::Personal(credential.token.id);
-    let caller = Caller {
+    Ok(Caller {
         user: credential.user,
         memberships: credential.memberships,
-    };
-    Ok((caller, used))
+        token_id: Some(credential.token.id),
+    })
 }
 
 impl<'t, S: Reads + ?Sized> Acting<'t, S> {
@@ -131,6 +141,25 @@ impl<'t, S: Reads + ?Sized> Acting<'t, S> {
             tx,
             caller,
             brand: Brand::default(),
+            client: None,
+        }
+    }
+
+    /// Say where the request came from (the HTTP surfaces do), for the audit trail.
+    pub fn from_client(&mut self, client: IpAddr) {
+        self.client = Some(client);
+    }
+
+    /// Who is acting and from where, as the audit trail records it.
+    pub(super) fn origin(&self) -> Origin {
+        let user = self.caller.user();
+        Origin {
+            actor: Actor::User {
+                id: user.id,
+                username: user.username.clone(),
+                token_id: self.caller.token_id,
+            },
+            client: self.client,
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod acting;
+pub mod audit;
 pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
@@ -13,6 +14,7 @@ pub mod namespaces;
 pub mod registry_auth;
 pub mod sealing;
 pub mod users;
+pub mod webhooks;
 
 use crate::storage::{StorageError, Store, UsedToken};
 use last_used::LastUsed;
@@ -108,6 +110,7 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     sealing: Option<SealingKey>,
+    records: Arc<audit::Records>,
     last_used: Arc<LastUsed>,
 }
 
@@ -123,6 +126,7 @@ impl App {
             store,
             clock,
             sealing: None,
+            records: Arc::default(),
             last_used: Arc::new(LastUsed::new(last_used::DEFAULT_INTERVAL)),
         }
     }

@@ -19,3 +19,4 @@ pub mod scope_set;
 pub mod throttle;
 pub mod token;
 pub mod user;
+pub mod webhook;

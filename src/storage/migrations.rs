@@ -31,12 +31,16 @@ pub const STEPS: &[Step] = &[
         sqlite: include_str!("migrations/sqlite/0004_deploy_token_login.sql"),
     },
     Step {
+        name: "audit_webhooks",
+        sqlite: include_str!("migrations/sqlite/0005_audit_webhooks.sql"),
+    },
+    Step {
         name: "deploy_token_repositories",
-        sqlite: include_str!("migrations/sqlite/0005_deploy_token_repositories.sql"),
+        sqlite: include_str!("migrations/sqlite/0006_deploy_token_repositories.sql"),
     },
     Step {
         name: "last_used",
-        sqlite: include_str!("migrations/sqlite/0006_last_used.sql"),
+        sqlite: include_str!("migrations/sqlite/0007_last_used.sql"),
     },
 ];
 

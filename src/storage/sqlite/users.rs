@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 const USER_COLUMNS: &str = "id, username, is_admin, created_at";
-const TOKEN_COLUMNS: &str =
+pub(super) const TOKEN_COLUMNS: &str =
     "id, user_id, name, scopes, expires_at, revoked_at, created_at, last_used_at";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
@@ -21,7 +21,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
-fn token_row(r: &Row<'_>) -> rusqlite::Result<PersonalAccessToken> {
+pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<PersonalAccessToken> {
     let scopes: String = r.get(3)?;
     let scopes = PatScopes::parse(scopes.split(',')).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
