@@ -57,6 +57,7 @@ fn seed(app: &App) -> (i64, String, i64, String) {
             scopes: vec!["read_registry"],
             username: None,
             expires_at: Some("2026-12-10T12:00:00Z"),
+            repositories: None,
         })
         .unwrap();
     app.create_user("alice", false).unwrap();
@@ -268,6 +269,7 @@ fn two_workers_on_one_database_send_each_notice_once() {
             scopes: vec!["read_registry"],
             username: None,
             expires_at: Some("2026-12-10T12:00:00Z"),
+            repositories: None,
         })
         .unwrap();
     }

@@ -42,9 +42,19 @@ pub const STEPS: &[Step] = &[
         postgres: include_str!("migrations/postgres/0005_audit_webhooks.sql"),
     },
     Step {
+        name: "deploy_token_repositories",
+        sqlite: include_str!("migrations/sqlite/0006_deploy_token_repositories.sql"),
+        postgres: include_str!("migrations/postgres/0006_deploy_token_repositories.sql"),
+    },
+    Step {
+        name: "last_used",
+        sqlite: include_str!("migrations/sqlite/0007_last_used.sql"),
+        postgres: include_str!("migrations/postgres/0007_last_used.sql"),
+    },
+    Step {
         name: "ids_never_reused",
-        sqlite: include_str!("migrations/sqlite/0006_ids_never_reused.sql"),
-        postgres: include_str!("migrations/postgres/0006_ids_never_reused.sql"),
+        sqlite: include_str!("migrations/sqlite/0008_ids_never_reused.sql"),
+        postgres: include_str!("migrations/postgres/0008_ids_never_reused.sql"),
     },
 ];
 

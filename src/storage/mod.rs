@@ -12,6 +12,7 @@ pub mod namespaces;
 pub mod postgres;
 pub mod sqlite;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 pub mod webhooks;
 
@@ -19,6 +20,7 @@ pub use audit::{AuditReads, AuditWrites};
 pub use location::{Location, PostgresUrl};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
+pub use usage::{UsageWrites, UsedToken};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
 pub use webhooks::{WebhookReads, WebhookWrites};
 
@@ -28,9 +30,15 @@ pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed {}
 impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
-pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded {}
+pub trait Writes:
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites
+{
+}
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded> Writes for T {}
+impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites> Writes
+    for T
+{
+}
 
 /// The lookups of the audit trail and the webhook outbox (one bound, so the areas other
 /// changes add to [`Reads`] merge apart from these).

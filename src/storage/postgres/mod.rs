@@ -20,6 +20,7 @@ mod audit;
 mod namespaces;
 mod tls;
 mod tokens;
+mod usage;
 mod users;
 mod webhooks;
 

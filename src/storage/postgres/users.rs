@@ -22,8 +22,8 @@ macro_rules! users {
 macro_rules! tokens {
     ($rest:literal) => {
         concat!(
-            "SELECT id, user_id, name, scopes, expires_at, revoked_at, created_at \
-             FROM personal_access_tokens ",
+            "SELECT id, user_id, name, scopes, expires_at, revoked_at, created_at, \
+             last_used_at FROM personal_access_tokens ",
             $rest
         )
     };
@@ -40,7 +40,7 @@ fn user_row(r: &Row) -> Result<User, StorageError> {
 
 /// Active personal access tokens whose expiry lies in `($1, $2]`, with their user's name.
 pub(super) const EXPIRING: &str = "SELECT t.id, t.user_id, t.name, t.scopes, t.expires_at, \
-     t.revoked_at, t.created_at, u.username FROM personal_access_tokens t \
+     t.revoked_at, t.created_at, t.last_used_at, u.username FROM personal_access_tokens t \
      JOIN users u ON u.id = t.user_id \
      WHERE t.revoked_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2 ORDER BY t.id";
 
@@ -56,6 +56,7 @@ pub(super) fn token_row(r: &Row) -> Result<PersonalAccessToken, StorageError> {
         expires_at: from_unix_opt(r.try_get(4)?)?,
         revoked: r.try_get::<_, Option<i64>>(5)?.is_some(),
         created_at: from_unix(r.try_get(6)?)?,
+        last_used_at: from_unix_opt(r.try_get(7)?)?,
     })
 }
 
@@ -210,7 +211,7 @@ impl UserWrites for Tx<'_> {
             "INSERT INTO personal_access_tokens \
              (user_id, name, digest, scopes, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
-             RETURNING id, user_id, name, scopes, expires_at, revoked_at, created_at",
+             RETURNING id, user_id, name, scopes, expires_at, revoked_at, created_at, last_used_at",
             &[
                 &new.user_id,
                 &new.name,

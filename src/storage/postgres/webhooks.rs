@@ -51,7 +51,7 @@ impl WebhookReads for Tx<'_> {
             .map(|r| {
                 Ok(ExpiringPersonalToken {
                     token: super::users::token_row(r)?,
-                    username: r.try_get(7)?,
+                    username: r.try_get(8)?,
                 })
             })
             .collect()

@@ -4,6 +4,7 @@
 mod audit;
 mod namespaces;
 mod tokens;
+mod usage;
 mod users;
 mod webhooks;
 

@@ -42,11 +42,13 @@ CREATE TABLE deploy_tokens_new (
     expires_at  INTEGER,
     revoked_at  INTEGER,
     created_at  INTEGER NOT NULL,
+    repositories  TEXT,
+    last_used_at  INTEGER,
     CHECK ((project_id IS NULL) <> (group_id IS NULL))
 );
 INSERT INTO deploy_tokens_new
     SELECT id, project_id, group_id, name, username, digest, scopes, expires_at, revoked_at,
-           created_at
+           created_at, repositories, last_used_at
     FROM deploy_tokens;
 DROP TABLE deploy_tokens;
 ALTER TABLE deploy_tokens_new RENAME TO deploy_tokens;
@@ -84,10 +86,11 @@ CREATE TABLE personal_access_tokens_new (
     scopes      TEXT NOT NULL,
     expires_at  INTEGER,
     revoked_at  INTEGER,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    last_used_at  INTEGER
 );
 INSERT INTO personal_access_tokens_new
-    SELECT id, user_id, name, digest, scopes, expires_at, revoked_at, created_at
+    SELECT id, user_id, name, digest, scopes, expires_at, revoked_at, created_at, last_used_at
     FROM personal_access_tokens;
 DROP TABLE personal_access_tokens;
 ALTER TABLE personal_access_tokens_new RENAME TO personal_access_tokens;
