@@ -6,15 +6,16 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use regauth::app::App;
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
-use regauth::app::registry_auth::{Credentials, TokenRequest, TokenService};
+use regauth::app::registry_auth::{Credentials, TokenRequest};
+use regauth::config::Config;
 use regauth::domain::authz::{Credential, grant};
 use regauth::domain::namespace::{ProjectFacts, RegistryAccess, Visibility};
 use regauth::domain::scope::parse_all;
 use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken};
-use regauth::jwt::issuer::Issuer;
 use regauth::jwt::keys::{CERT_FILE, KEY_FILE};
 use regauth::jwt::{Algorithm, SigningKey, jws};
-use regauth::storage::{self, Store, namespaces, tokens};
+use regauth::server::Application;
+use regauth::storage::StorageError;
 use std::hint::black_box;
 use std::path::Path;
 
@@ -30,6 +31,13 @@ const MOUNT_SCOPES: [&str; 2] = [
 
 /// The fixture key of `algorithm` (tests/fixtures), loaded as the server loads keys.
 fn fixture_key(algorithm: Algorithm, dir: &Path) -> SigningKey {
+    copy_fixture_key(algorithm, dir);
+    SigningKey::load_or_generate(dir, algorithm).unwrap().0
+}
+
+/// Put the fixture key of `algorithm` into the keys directory `dir`.
+fn copy_fixture_key(algorithm: Algorithm, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
     let name = algorithm.jwa_name().to_ascii_lowercase();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     std::fs::copy(fixtures.join(format!("{name}-key.pem")), dir.join(KEY_FILE)).unwrap();
@@ -38,7 +46,6 @@ fn fixture_key(algorithm: Algorithm, dir: &Path) -> SigningKey {
         dir.join(CERT_FILE),
     )
     .unwrap();
-    SigningKey::load_or_generate(dir, algorithm).unwrap().0
 }
 
 fn claims() -> serde_json::Value {
@@ -76,7 +83,8 @@ fn scopes(c: &mut Criterion) {
 
 fn authz(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let (app, logins) = seeded_app(dir.path(), 10);
+    let (server, logins) = seeded(dir.path(), 10);
+    let app = server.app();
     let token = app.deploy_token(logins[0].1).unwrap();
     let project = ProjectFacts {
         id: project_id(&token),
@@ -112,8 +120,8 @@ fn project_id(token: &DeployToken) -> i64 {
 /// must cost the same (no timing tells a known secret from an unknown one).
 fn login_lookup(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let (app, logins) = seeded_app(dir.path(), TOKENS);
-    let conn = app.conn().unwrap();
+    let (server, logins) = seeded(dir.path(), TOKENS);
+    let store = server.app().store();
     let ((username, secret), _) = &logins[TOKENS / 2];
     let ((other_username, _), _) = &logins[TOKENS / 2 + 1];
     let known = PlainToken::from_client(secret);
@@ -124,8 +132,14 @@ fn login_lookup(c: &mut Criterion) {
         ("unknown secret", &unknown, username),
     ];
     for (name, secret, username) in cases {
+        // The lookup alone, inside one read transaction (its cost is the snapshot bench's).
         c.bench_function(&format!("digest + login lookup, {name}"), |b| {
-            b.iter(|| tokens::by_login(&conn, &black_box(secret).digest(), username).unwrap())
+            store
+                .read(|tx| {
+                    b.iter(|| tx.deploy_token_by_login(&black_box(secret).digest(), username));
+                    Ok::<_, StorageError>(())
+                })
+                .unwrap()
         });
     }
 }
@@ -134,7 +148,8 @@ fn login_lookup(c: &mut Criterion) {
 /// lookup and the owning-project lookup, cycling through many tokens.
 fn snapshot_reads(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let (app, logins) = seeded_app(dir.path(), TOKENS);
+    let (server, logins) = seeded(dir.path(), TOKENS);
+    let store = server.app().store();
     let secrets: Vec<_> = logins
         .iter()
         .step_by(10)
@@ -145,13 +160,13 @@ fn snapshot_reads(c: &mut Criterion) {
         b.iter(|| {
             let (username, secret) = &secrets[next % secrets.len()];
             next += 1;
-            let conn = app.conn().unwrap();
-            storage::read_snapshot(&conn, |conn| {
-                let token = tokens::by_login(conn, &secret.digest(), username)?;
-                let project = namespaces::project_for_repository(conn, PROJECT)?;
-                Ok::<_, storage::StorageError>((token, project))
-            })
-            .unwrap()
+            store
+                .read(|tx| {
+                    let token = tx.deploy_token_by_login(&secret.digest(), username)?;
+                    let project = tx.project_for_repository(PROJECT)?;
+                    Ok::<_, StorageError>((token, project))
+                })
+                .unwrap()
         })
     });
 }
@@ -159,16 +174,8 @@ fn snapshot_reads(c: &mut Criterion) {
 /// The whole use case (no HTTP): authenticate, look up, authorize, sign.
 fn issue(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let (app, logins) = seeded_app(dir.path(), 200);
-    let keys = dir.path().join("keys");
-    std::fs::create_dir(&keys).unwrap();
-    let issuer = Issuer::new(
-        fixture_key(Algorithm::Es256, &keys),
-        "regauth".into(),
-        900,
-        true,
-    );
-    let service = TokenService::new(app, issuer, SERVICE.into());
+    let (server, logins) = seeded(dir.path(), 200);
+    let service = server.token_service();
     let ((username, secret), _) = &logins[100];
     let request = |secret: &str| TokenRequest {
         service: Some(SERVICE.into()),
@@ -192,16 +199,34 @@ fn issue(c: &mut Criterion) {
 /// `((username, secret), token id)` of a seeded token.
 type Login = ((String, String), i64);
 
-/// A database with one project and `count` pull tokens on it; returns the logins and ids.
-fn seeded_app(dir: &Path, count: usize) -> (App, Vec<Login>) {
-    let app = App::new(Store::open(&dir.join("bench.db")).unwrap());
+/// A server (built as `serve` builds it, signing with the ES256 fixture key, never started)
+/// over a database with one project and `count` pull tokens on it; returns the logins and
+/// ids too.
+fn seeded(dir: &Path, count: usize) -> (Application, Vec<Login>) {
+    let keys = dir.join("keys");
+    copy_fixture_key(Algorithm::Es256, &keys);
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: dir.join("bench.db"),
+        keys_dir: keys,
+        signing_algorithm: Algorithm::Es256,
+        registry_service: SERVICE.into(),
+        ..Config::default()
+    };
+    let server = regauth::server::build(&config).unwrap();
+    let logins = seed(server.app(), count);
+    (server, logins)
+}
+
+/// One project and `count` pull tokens on it; the logins and ids.
+fn seed(app: &App, count: usize) -> Vec<Login> {
     for group in ["org1", "org1/team2", "org1/team2/sub0"] {
         app.create_group(group, Visibility::Private).unwrap();
     }
     let project = PROJECT;
     app.create_project(project, Visibility::Private, RegistryAccess::Enabled)
         .unwrap();
-    let logins = (0..count)
+    (0..count)
         .map(|i| {
             let created = app
                 .create_deploy_token(&CreateDeployToken {
@@ -215,8 +240,7 @@ fn seeded_app(dir: &Path, count: usize) -> (App, Vec<Login>) {
             let secret = created.secret.expose().to_owned();
             ((created.token.username, secret), created.token.id)
         })
-        .collect();
-    (app, logins)
+        .collect()
 }
 
 criterion_group!(

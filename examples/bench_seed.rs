@@ -17,17 +17,15 @@ use regauth::app::App;
 use regauth::app::deploy_tokens::{CreateDeployToken, CreatedDeployToken};
 use regauth::app::namespaces::HolderRef;
 use regauth::app::registry_auth::{Credentials, TokenRequest, TokenService};
-use regauth::app::sealing::SealingKey;
+use regauth::config::Config;
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, PlainToken};
-use regauth::jwt::issuer::Issuer;
-use regauth::jwt::{Algorithm, SigningKey};
-use regauth::storage::Store;
+use regauth::jwt::Algorithm;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::PathBuf;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -69,10 +67,19 @@ fn main() -> Result<()> {
         return Err("usage: bench_seed DATABASE KEYS_DIR REQUESTS_FILE".into());
     };
     let started = std::time::Instant::now();
-    let app = App::new(Store::open(Path::new(database))?)
-        .with_sealing_key(SealingKey::in_dir(Path::new(keys_dir)));
-    let seeded = seed(&app)?;
-    let lines = request_lines(&app, &seeded)?;
+    // Built as `serve` builds it (never started): the ES256 key it creates in KEYS_DIR is
+    // the one the ES256 server then loads.
+    let config = Config {
+        listen: "127.0.0.1:0".parse()?,
+        database: PathBuf::from(database),
+        keys_dir: PathBuf::from(keys_dir),
+        signing_algorithm: Algorithm::Es256,
+        registry_service: SERVICE.into(),
+        ..Config::default()
+    };
+    let server = regauth::server::build(&config)?;
+    let seeded = seed(server.app())?;
+    let lines = request_lines(server.token_service(), &seeded)?;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -199,12 +206,7 @@ fn login(created: &CreatedDeployToken, repository: &str) -> Login {
 }
 
 /// The requests of every scenario, one tab-separated line each.
-fn request_lines(app: &App, seeded: &Seeded) -> Result<String> {
-    // Refresh tokens are bound to the database, not to a key: any key will do here.
-    let keys = tempfile::tempdir()?;
-    let key = SigningKey::generate(keys.path(), Algorithm::Es256, false)?;
-    let issuer = Issuer::new(key, "regauth".into(), 900, false);
-    let service = TokenService::new(app.clone(), issuer, SERVICE.into());
+fn request_lines(service: &TokenService, seeded: &Seeded) -> Result<String> {
     let mut out = String::from("healthz\tGET\t/healthz\t-\t-\n");
     let pull = spread(&seeded.pull);
     for (i, login) in pull.iter().enumerate() {
@@ -215,7 +217,7 @@ fn request_lines(app: &App, seeded: &Seeded) -> Result<String> {
         get(&mut out, "pull", &target, user, secret);
         get(&mut out, "wrong_password", &target, user, unknown.expose());
         get(&mut out, "wrong_username", &target, &other.username, secret);
-        let body = refresh_body(&service, login)?;
+        let body = refresh_body(service, login)?;
         line(&mut out, "refresh", "/jwt/auth", "-", &body);
     }
     for login in spread(&seeded.push) {

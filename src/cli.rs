@@ -4,14 +4,8 @@ pub mod namespaces;
 pub mod users;
 
 use crate::app::App;
-use crate::app::ci_variables::CiSettings;
-use crate::app::forward_auth::ForwardAuth;
-use crate::app::registry_auth::TokenService;
-use crate::app::sealing::SealingKey;
 use crate::config::Config;
-use crate::jwt::issuer::Issuer;
 use crate::jwt::{Algorithm, SigningKey};
-use crate::storage::Store;
 use clap::{Parser, Subcommand, ValueEnum};
 pub use namespaces::HolderArgs;
 use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
@@ -131,48 +125,16 @@ pub fn run(cli: Cli) -> CliResult {
 }
 
 fn open_app(config: &Config) -> Result<App, Box<dyn std::error::Error>> {
-    let app = App::new(Store::open(&config.database)?);
-    Ok(app.with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
+    Ok(crate::server::open_app(config)?)
 }
 
-/// `serve`: open the database, load or create keys, bind, print the address, run.
+/// `serve`: build the server (database, keys, listener), print the address, run.
 fn serve(config: Config) -> CliResult {
-    let app = open_app(&config)?;
-    let (key, created) = SigningKey::load_or_generate(&config.keys_dir, config.signing_algorithm)?;
-    if created {
-        tracing::info!(dir = %config.keys_dir.display(), kid = key.kid(), "created signing key and certificate");
-    }
-    let issuer = Issuer::new(
-        key,
-        config.issuer.clone(),
-        config.token_lifetime,
-        config.x5c,
-    );
-    let service = TokenService::new(app.clone(), issuer, config.registry_service.clone())
-        .with_dependency_proxies(config.dependency_proxies.clone())
-        .with_external_authorization(config.external_authorization);
-    if config.external_authorization {
-        tracing::info!(
-            "external authorization is on: deploy tokens are refused for Git, packages, the registry and dependency proxies"
-        );
-    }
-    let forward = ForwardAuth::new(
-        app,
-        config.forward_auth_routes.clone(),
-        config.external_authorization,
-    )
-    .with_headers(config.forward_auth_headers);
-    let ci = CiSettings {
-        registry: config.ci_registry.clone(),
-    };
-    let listener = std::net::TcpListener::bind(config.listen)?;
-    let addr = listener.local_addr()?;
-    actix_web::rt::System::new().block_on(async move {
-        let server = crate::http::server_with(listener, service, forward, ci)?;
-        println!("regauth listening on http://{addr}");
-        std::io::stdout().flush()?;
-        server.await
-    })?;
+    let application = crate::server::build(&config)?;
+    // The listener is bound already: clients that connect now wait in its backlog.
+    println!("regauth listening on http://{}", application.addr());
+    std::io::stdout().flush()?;
+    application.run()?;
     Ok(())
 }
 

@@ -9,4 +9,5 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod jwt;
+pub mod server;
 pub mod storage;

@@ -166,7 +166,7 @@ fn only_gitlab_deploy_token_secrets_are_kept_and_they_still_log_in_by_digest() {
     let vars = s.app.ci_variables("acme/backend/api", None).unwrap();
     assert_eq!(vars[1].value, ci.secret.expose());
 
-    let conn = s.app.conn().unwrap();
+    let conn = rusqlite::Connection::open(s.database()).unwrap();
     let sealed: Vec<(i64, Vec<u8>, Vec<u8>)> = conn
         .prepare("SELECT deploy_token_id, nonce, ciphertext FROM deploy_token_secrets")
         .unwrap()

@@ -333,3 +333,29 @@ fn keys_generate_refuses_to_overwrite_without_force() {
     let err = fails(d, &["serve"], &[("REGAUTH_LISTEN", "127.0.0.1:0")]);
     assert!(err.contains("keys generate"), "{err}");
 }
+
+#[test]
+fn a_database_from_a_newer_regauth_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["group", "create", "acme"]);
+    let db = d.join("db/regauth.db");
+    // What a later regauth with more migrations leaves behind.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    for args in [&["group", "create", "other"][..], &["serve"]] {
+        let err = fails(d, args, &[("REGAUTH_LISTEN", "127.0.0.1:0")]);
+        assert!(
+            err.contains("error: the database schema is at version 99")
+                && err.contains("newer regauth"),
+            "{args:?}: {err}"
+        );
+    }
+    let version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 99, "the database is left as it was");
+}

@@ -160,7 +160,10 @@ fn a_deploy_tokens_refresh_token_is_not_handed_back() {
     // A refresh token issued before external authorization was switched on.
     let refresh = "rgrt-issued-before-external-authorization";
     let digest = PlainToken::from_client(refresh).digest();
-    regauth::storage::refresh::insert(&s.app.conn().unwrap(), &digest, id, SERVICE, START).unwrap();
+    s.app
+        .store()
+        .write(|tx| tx.insert_deploy_refresh(&digest, id, SERVICE, START))
+        .unwrap();
     let (status, body) = s.post_token(&[
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh),

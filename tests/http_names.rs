@@ -110,7 +110,7 @@ fn race(
     name: &str,
     token_name: &str,
 ) -> (Result<(), AppError>, Reply) {
-    let writer = s.app.conn().unwrap();
+    let writer = rusqlite::Connection::open(s.database()).unwrap();
     writer.execute_batch("BEGIN IMMEDIATE").unwrap();
     std::thread::scope(|scope| {
         let created = scope.spawn(|| s.app.create_user(name, false).map(drop));

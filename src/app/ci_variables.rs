@@ -10,7 +10,7 @@ use crate::domain::ci_variables::{
 };
 use crate::domain::namespace::{Project, RegistryAccess};
 use crate::domain::token::{DeployToken, Holder, PlainToken};
-use crate::storage::{Conn, ci_secrets, tokens};
+use crate::storage::{Reads, StorageError};
 
 /// Where CI jobs find the registry: the `ci_registry` setting, for the HTTP endpoint.
 #[derive(Clone, Debug, Default)]
@@ -21,11 +21,12 @@ pub struct CiSettings {
 
 /// Capability: read one project's CI variables (deploy-token secret included). Made only by
 /// [`super::access::ProjectAccess::ci_variables_reader`].
-pub struct CiVariablesReader {
+pub struct CiVariablesReader<'t> {
     pub(super) project: Project,
+    pub(super) brand: super::access::Brand<'t>,
 }
 
-impl CiVariablesReader {
+impl CiVariablesReader<'_> {
     /// The project's full path.
     pub fn project_path(&self) -> &str {
         &self.project.path
@@ -40,35 +41,28 @@ impl App {
         project: &str,
         registry: Option<&str>,
     ) -> Result<Vec<CiVariable>, AppError> {
-        let conn = self.conn()?;
-        let project = find_project(&conn, project)?;
-        self.variables_of(&conn, &project, registry)
+        self.store().read(|tx| {
+            let project = find_project(tx, project)?;
+            self.variables_of(tx, &project, registry)
+        })
     }
 
-    /// The CI variables of the project `reader` was granted for.
-    pub fn ci_variables_as(
+    /// The variables of `project`, read inside the caller's transaction.
+    pub(super) fn variables_of<S: Reads + ?Sized>(
         &self,
-        reader: &CiVariablesReader,
-        registry: Option<&str>,
-    ) -> Result<Vec<CiVariable>, AppError> {
-        self.variables_of(&self.conn()?, &reader.project, registry)
-    }
-
-    fn variables_of(
-        &self,
-        conn: &Conn,
+        tx: &mut S,
         project: &Project,
         registry: Option<&str>,
     ) -> Result<Vec<CiVariable>, AppError> {
         let now = self.now();
-        let own = tokens::list(conn, Some(&project.holder()), true, now)?;
+        let own = tx.deploy_tokens(Some(&project.holder()), true, now)?;
         let parent = Holder::Group {
             id: project.group_id,
             path: String::new(),
         };
-        let group = tokens::list(conn, Some(&parent), true, now)?;
+        let group = tx.deploy_tokens(Some(&parent), true, now)?;
         let secret = match pick_token(&own, &group, now) {
-            Some(token) => Some((token, self.open_secret(conn, token)?)),
+            Some(token) => Some((token, self.open_secret(tx, token)?)),
             None => None,
         };
         Ok(variables(&Inputs {
@@ -82,8 +76,12 @@ impl App {
     }
 
     /// The secret of a `gitlab-deploy-token`, checked against the token's digest.
-    fn open_secret(&self, conn: &Conn, token: &DeployToken) -> Result<PlainToken, AppError> {
-        let stored = ci_secrets::for_token(conn, token.id)?.ok_or_else(|| {
+    fn open_secret<S: Reads + ?Sized>(
+        &self,
+        tx: &mut S,
+        token: &DeployToken,
+    ) -> Result<PlainToken, AppError> {
+        let stored = tx.sealed_secret(token.id)?.ok_or_else(|| {
             AppError::Conflict(format!(
                 "deploy token {} is named {GITLAB_DEPLOY_TOKEN_NAME} but its secret was not kept \
                  (it predates sealed CI secrets): revoke it and create a new one",
@@ -97,14 +95,14 @@ impl App {
         let plain = self.sealing_key()?.open(&sealed, &stored.digest.0)?;
         let secret = String::from_utf8(plain)
             .map(|s| PlainToken::from_client(&s))
-            .map_err(|_| crate::storage::StorageError::Corrupt("deploy_token_secrets"))?;
+            .map_err(|_| StorageError::Corrupt("deploy_token_secrets"))?;
         if secret.digest() != stored.digest {
-            return Err(crate::storage::StorageError::Corrupt("deploy_token_secrets").into());
+            return Err(StorageError::Corrupt("deploy_token_secrets").into());
         }
         Ok(secret)
     }
 }
 
-fn find_project(conn: &Conn, key: &str) -> Result<Project, AppError> {
-    project_by_key(conn, key)?.ok_or_else(|| AppError::NotFound(format!("project {key} not found")))
+fn find_project(tx: &mut dyn Reads, key: &str) -> Result<Project, AppError> {
+    project_by_key(tx, key)?.ok_or_else(|| AppError::NotFound(format!("project {key} not found")))
 }

@@ -3,12 +3,12 @@
 use super::namespaces::{HolderRef, resolve_holder};
 use super::{App, AppError, expiry_field};
 use crate::domain::ci_variables::GITLAB_DEPLOY_TOKEN_NAME;
+use crate::domain::token::Holder;
 use crate::domain::token::{
     DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenError, TokenScopes, validate_name,
     validate_username,
 };
-use crate::storage::tokens::{self as db, NewDeployToken};
-use crate::storage::{StorageError, ci_secrets};
+use crate::storage::{NewDeployToken, StorageError, Writes};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -35,47 +35,92 @@ pub struct CreatedDeployToken {
     pub secret: PlainToken,
 }
 
+/// A deploy token's fields, checked: what is left to do is to store it for a holder.
+pub(super) struct TokenSpec<'a> {
+    name: &'a str,
+    scopes: TokenScopes,
+    username: Option<&'a str>,
+    expires_at: Option<OffsetDateTime>,
+}
+
+impl<'a> TokenSpec<'a> {
+    /// Check the fields a caller supplied (as of `now`, for the expiry).
+    pub(super) fn parse(
+        name: &'a str,
+        scopes: &[&str],
+        username: Option<&'a str>,
+        expires_at: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<TokenSpec<'a>, AppError> {
+        validate_name(name).map_err(|e| AppError::invalid("name", e))?;
+        let scopes = TokenScopes::parse(scopes.iter().copied())
+            .map_err(|e| AppError::invalid("scopes", e))?;
+        if let Some(username) = username {
+            validate_username(username).map_err(|e| AppError::invalid("username", e))?;
+        }
+        let expires_at = expiry_field(expires_at, now)?;
+        Ok(TokenSpec {
+            name,
+            scopes,
+            username,
+            expires_at,
+        })
+    }
+}
+
 impl App {
     /// Validate and store a new deploy token; the secret is returned once and never stored.
     pub fn create_deploy_token(
         &self,
         req: &CreateDeployToken<'_>,
     ) -> Result<CreatedDeployToken, AppError> {
-        validate_name(req.name).map_err(|e| AppError::invalid("name", e))?;
-        let scopes = TokenScopes::parse(req.scopes.iter().copied())
-            .map_err(|e| AppError::invalid("scopes", e))?;
-        if let Some(username) = req.username {
-            validate_username(username).map_err(|e| AppError::invalid("username", e))?;
-        }
         let now = self.now();
-        let expires_at = expiry_field(req.expires_at, now)?;
-        let mut conn = self.conn()?;
-        let holder = resolve_holder(&conn, req.holder)?;
+        let spec = TokenSpec::parse(req.name, &req.scopes, req.username, req.expires_at, now)?;
+        self.store().write(|tx| {
+            let holder = resolve_holder(tx, req.holder)?;
+            self.insert_deploy_token(tx, &holder, &spec, now)
+        })
+    }
+
+    /// Store a checked token for `holder` inside the caller's transaction; the secret of
+    /// CI's token is sealed and kept in the same transaction.
+    pub(super) fn insert_deploy_token(
+        &self,
+        tx: &mut dyn Writes,
+        holder: &Holder,
+        spec: &TokenSpec<'_>,
+        now: OffsetDateTime,
+    ) -> Result<CreatedDeployToken, AppError> {
         let secret = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
         let digest = secret.digest();
         let new = NewDeployToken {
-            holder: &holder,
-            name: req.name,
-            username: req.username,
+            holder,
+            name: spec.name,
+            username: spec.username,
             digest: &digest,
-            scopes: &scopes,
-            expires_at,
+            scopes: &spec.scopes,
+            expires_at: spec.expires_at,
         };
         // Only CI's token must be readable again; every other secret is gone after this.
-        let stored = if req.name == GITLAB_DEPLOY_TOKEN_NAME {
-            let sealed = self
-                .sealing_key()?
-                .seal(secret.expose().as_bytes(), &digest.0)?;
-            ci_secrets::insert_with_token(&mut conn, &new, &sealed.nonce, &sealed.ciphertext, now)
+        let sealed = if spec.name == GITLAB_DEPLOY_TOKEN_NAME {
+            Some(
+                self.sealing_key()?
+                    .seal(secret.expose().as_bytes(), &digest.0)?,
+            )
         } else {
-            db::insert(&mut conn, &new, now)
+            None
         };
-        let token = stored.map_err(|e| match (e, req.username) {
-            (StorageError::UsernameTaken, Some(name)) => {
-                AppError::invalid("username", TokenError::UsernameOfUser(name.to_owned()))
-            }
-            (e, _) => e.into(),
-        })?;
+        let token = tx
+            .insert_deploy_token(&new, now)
+            .map_err(|e| match (e, spec.username) {
+                (StorageError::UsernameTaken, Some(name)) => {
+                    AppError::invalid("username", TokenError::UsernameOfUser(name.to_owned()))
+                }
+                (e, _) => e.into(),
+            })?;
+        if let Some(sealed) = sealed {
+            tx.insert_sealed_secret(token.id, &sealed.nonce, &sealed.ciphertext)?;
+        }
         Ok(CreatedDeployToken { token, secret })
     }
 
@@ -85,19 +130,26 @@ impl App {
         holder: Option<HolderRef<'_>>,
         active_only: bool,
     ) -> Result<Vec<DeployToken>, AppError> {
-        let conn = self.conn()?;
-        let holder = holder.map(|h| resolve_holder(&conn, h)).transpose()?;
-        Ok(db::list(&conn, holder.as_ref(), active_only, self.now())?)
+        let now = self.now();
+        self.store().read(|tx| {
+            let holder = holder.map(|h| resolve_holder(tx, h)).transpose()?;
+            Ok(tx.deploy_tokens(holder.as_ref(), active_only, now)?)
+        })
     }
 
     /// One token by id.
     pub fn deploy_token(&self, id: i64) -> Result<DeployToken, AppError> {
-        db::by_id(&*self.conn()?, id)?.ok_or_else(|| not_found(id))
+        self.store()
+            .read(|tx| tx.deploy_token_by_id(id))?
+            .ok_or_else(|| not_found(id))
     }
 
     /// Revoke a token: it stops working at once and stays recorded as revoked.
     pub fn revoke_deploy_token(&self, id: i64) -> Result<DeployToken, AppError> {
-        db::revoke(&*self.conn()?, id, self.now())?.ok_or_else(|| not_found(id))
+        let now = self.now();
+        self.store()
+            .write(|tx| tx.revoke_deploy_token(id, now))?
+            .ok_or_else(|| not_found(id))
     }
 }
 

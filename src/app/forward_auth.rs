@@ -6,8 +6,7 @@ use super::registry_auth::{AuthError, Credentials, Subject, authenticate};
 use crate::domain::authz::Refusal;
 use crate::domain::forward::{Allowed, HeaderFamily, ProjectKey, Route, Target, decide, targets};
 use crate::domain::namespace::ProjectFacts;
-use crate::storage::{self, StorageError, namespaces};
-use rusqlite::Connection;
+use crate::storage::{Reads, StorageError};
 use std::sync::Arc;
 
 /// What the proxy told us about the request it holds.
@@ -120,14 +119,13 @@ impl ForwardAuth {
             return Err(ForwardError::Denied(NO_ROUTE.into()));
         };
         let now = self.app.now();
-        let conn = self.app.conn()?;
-        // Both lookups in one read snapshot, as on the token path (storage::read_snapshot).
-        let (subject, resolved) = storage::read_snapshot(&conn, |conn| {
-            let subject = authenticate(conn, &req.credentials, "").map_err(|e| match e {
+        // Both lookups in one read transaction, as on the token path.
+        let (subject, resolved) = self.app.store().read(|tx| {
+            let subject = authenticate(tx, &req.credentials, "").map_err(|e| match e {
                 AuthError::Storage(e) => ForwardError::Storage(e),
                 other => ForwardError::Unauthorized(unauthorized_message(&other)),
             })?;
-            Ok::<_, ForwardError>((subject, resolve(conn, &readings)?))
+            Ok::<_, ForwardError>((subject, resolve(tx, &readings)?))
         })?;
         let (target, project) = match resolved {
             Some((target, facts)) => (target, Some(facts)),
@@ -162,13 +160,13 @@ fn unauthorized_message(e: &AuthError) -> &'static str {
 
 /// The first reading that names an existing project.
 fn resolve<'t>(
-    conn: &Connection,
+    tx: &mut dyn Reads,
     readings: &'t [Target],
 ) -> Result<Option<(&'t Target, ProjectFacts)>, StorageError> {
     for target in readings {
         let project = match &target.project {
-            ProjectKey::Path(path) => namespaces::project_by_path(conn, path)?,
-            ProjectKey::Id(id) => namespaces::project_by_id(conn, *id)?,
+            ProjectKey::Path(path) => tx.project_by_path(path)?,
+            ProjectKey::Id(id) => tx.project_by_id(*id)?,
         };
         if let Some(p) = project {
             return Ok(Some((target, p.facts())));

@@ -1,14 +1,18 @@
 //! Use cases of the management API: each takes the capability that proves the caller may
-//! run it (see [`super::access`]) and then calls the same use case the CLI calls.
+//! run it (see [`super::access`]), checked in the same transaction, and then does what the
+//! CLI's use case does, in that transaction.
 
+use super::AppError;
 use super::access::{AccessError, GroupCreator, ProjectCreator, TokenManager, TokenReader};
-use super::deploy_tokens::{CreateDeployToken, CreatedDeployToken};
-use super::namespaces::HolderRef;
-use super::{App, AppError};
+use super::acting::{Acting, Writing};
+use super::ci_variables::CiVariablesReader;
+use super::deploy_tokens::{CreatedDeployToken, TokenSpec};
+use super::namespaces::{insert_group, insert_project, path_and_name};
+use crate::domain::ci_variables::CiVariable;
 use crate::domain::namespace::{Group, Project, RegistryAccess, Visibility};
 use crate::domain::role::{AccessLevel, MemberOf};
 use crate::domain::token::{DeployToken, Holder};
-use crate::storage::{namespaces, tokens, users};
+use crate::storage::Reads;
 
 /// What a caller supplies to create a deploy token (the holder comes from the capability).
 pub struct DeployTokenFields<'a> {
@@ -33,61 +37,104 @@ pub struct NamespaceFields<'a> {
     pub visibility: Visibility,
 }
 
-impl App {
+impl<'t> Writing<'t> {
     /// Create a group; its creator becomes its owner. Returns the group's chain: its
     /// ancestors, outermost first, then the group.
     pub fn create_group_as(
-        &self,
-        creator: &GroupCreator,
+        &mut self,
+        creator: &GroupCreator<'t>,
         fields: &NamespaceFields<'_>,
     ) -> Result<Vec<Group>, AccessError> {
         let path = full_path(creator.parent.as_ref(), fields.path)?;
+        let (path, name) = path_and_name(&path, Some(fields.name))?;
         let now = self.now();
-        let group =
-            self.create_group_then(&path, Some(fields.name), fields.visibility, |tx, g| {
-                let of = MemberOf::Group {
-                    id: g.id,
-                    path: g.path.clone(),
-                };
-                users::set_membership(tx, creator.owner, &of, AccessLevel::Owner, now)?;
-                Ok(())
-            })?;
-        Ok(namespaces::group_chain(&*self.conn()?, &group.path)?)
+        let group = insert_group(self.tx, &path, &name, fields.visibility, now)?;
+        let of = MemberOf::Group {
+            id: group.id,
+            path: group.path.clone(),
+        };
+        self.tx
+            .set_membership(creator.owner, &of, AccessLevel::Owner, now)?;
+        Ok(self.tx.group_chain(&group.path)?)
     }
 
     /// Create a project in the capability's group.
     pub fn create_project_as(
-        &self,
-        creator: &ProjectCreator,
+        &mut self,
+        creator: &ProjectCreator<'t>,
         fields: &NamespaceFields<'_>,
         registry: RegistryAccess,
     ) -> Result<Project, AccessError> {
         let path = full_path(Some(&creator.group), fields.path)?;
-        Ok(self.create_project_named(&path, Some(fields.name), fields.visibility, registry)?)
+        let (path, name) = path_and_name(&path, Some(fields.name))?;
+        let now = self.now();
+        Ok(insert_project(
+            self.tx,
+            &path,
+            &name,
+            fields.visibility,
+            registry,
+            now,
+        )?)
     }
 
+    /// Create a deploy token for the capability's holder; the secret is returned once.
+    pub fn create_deploy_token_as(
+        &mut self,
+        manager: &TokenManager<'t>,
+        fields: &DeployTokenFields<'_>,
+    ) -> Result<CreatedDeployToken, AccessError> {
+        let now = self.now();
+        let spec = TokenSpec::parse(
+            fields.name,
+            &fields.scopes,
+            fields.username,
+            fields.expires_at,
+            now,
+        )?;
+        Ok(self
+            .app
+            .insert_deploy_token(self.tx, &manager.holder, &spec, now)?)
+    }
+
+    /// Revoke one deploy token of the capability's holder (it stays recorded as revoked).
+    pub fn revoke_deploy_token_as(
+        &mut self,
+        manager: &TokenManager<'t>,
+        id: i64,
+    ) -> Result<DeployToken, AccessError> {
+        let reader = TokenReader {
+            holder: Some(manager.holder.clone()),
+            brand: self.brand(),
+        };
+        let token = self.deploy_token_as(&reader, id)?;
+        let now = self.now();
+        self.tx
+            .revoke_deploy_token(token.id, now)?
+            .ok_or(AccessError::NotFound("Deploy Token"))
+    }
+}
+
+impl<'t, S: Reads + ?Sized> Acting<'t, S> {
     /// The deploy tokens the capability covers, optionally only the active ones.
     pub fn deploy_tokens_as(
-        &self,
-        reader: &TokenReader,
+        &mut self,
+        reader: &TokenReader<'t>,
         active_only: bool,
     ) -> Result<Vec<DeployToken>, AccessError> {
-        let conn = self.conn()?;
-        Ok(tokens::list(
-            &conn,
-            reader.holder.as_ref(),
-            active_only,
-            self.now(),
-        )?)
+        let now = self.now();
+        Ok(self
+            .tx
+            .deploy_tokens(reader.holder.as_ref(), active_only, now)?)
     }
 
     /// One deploy token of the capability's holder; another holder's token is not found.
     pub fn deploy_token_as(
-        &self,
-        reader: &TokenReader,
+        &mut self,
+        reader: &TokenReader<'t>,
         id: i64,
     ) -> Result<DeployToken, AccessError> {
-        let token = tokens::by_id(&*self.conn()?, id)?;
+        let token = self.tx.deploy_token_by_id(id)?;
         token
             .filter(|t| {
                 reader
@@ -98,37 +145,13 @@ impl App {
             .ok_or(AccessError::NotFound("Deploy Token"))
     }
 
-    /// Create a deploy token for the capability's holder; the secret is returned once.
-    pub fn create_deploy_token_as(
-        &self,
-        manager: &TokenManager,
-        fields: &DeployTokenFields<'_>,
-    ) -> Result<CreatedDeployToken, AccessError> {
-        let id = holder_id(&manager.holder).to_string();
-        let holder = match manager.holder {
-            Holder::Project { .. } => HolderRef::Project(&id),
-            Holder::Group { .. } => HolderRef::Group(&id),
-        };
-        Ok(self.create_deploy_token(&CreateDeployToken {
-            holder,
-            name: fields.name,
-            scopes: fields.scopes.clone(),
-            username: fields.username,
-            expires_at: fields.expires_at,
-        })?)
-    }
-
-    /// Revoke one deploy token of the capability's holder (it stays recorded as revoked).
-    pub fn revoke_deploy_token_as(
-        &self,
-        manager: &TokenManager,
-        id: i64,
-    ) -> Result<DeployToken, AccessError> {
-        let reader = TokenReader {
-            holder: Some(manager.holder.clone()),
-        };
-        let token = self.deploy_token_as(&reader, id)?;
-        Ok(self.revoke_deploy_token(token.id)?)
+    /// The CI variables of the project `reader` was granted for.
+    pub fn ci_variables_as(
+        &mut self,
+        reader: &CiVariablesReader<'t>,
+        registry: Option<&str>,
+    ) -> Result<Vec<CiVariable>, AccessError> {
+        Ok(self.app.variables_of(self.tx, &reader.project, registry)?)
     }
 }
 
@@ -144,12 +167,6 @@ fn full_path(parent: Option<&Group>, path: &str) -> Result<String, AppError> {
         Some(parent) => format!("{}/{path}", parent.path),
         None => path.to_owned(),
     })
-}
-
-fn holder_id(holder: &Holder) -> i64 {
-    match holder {
-        Holder::Project { id, .. } | Holder::Group { id, .. } => *id,
-    }
 }
 
 fn same_holder(a: &Holder, b: &Holder) -> bool {

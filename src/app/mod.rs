@@ -1,7 +1,9 @@
-//! Use cases shared by the HTTP API and the CLI. Everything here is synchronous (SQLite);
+//! Use cases shared by the HTTP API and the CLI. Each asks the store for one transaction
+//! and works through its handle; no driver type appears here. Everything is synchronous;
 //! HTTP handlers call it on the blocking pool.
 
 pub mod access;
+pub mod acting;
 pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
@@ -11,7 +13,7 @@ pub mod registry_auth;
 pub mod sealing;
 pub mod users;
 
-use crate::storage::{Conn, StorageError, Store};
+use crate::storage::{StorageError, Store};
 use sealing::{SealError, SealingKey};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -137,8 +139,9 @@ impl App {
         self.clock.now()
     }
 
-    /// A database connection.
-    pub fn conn(&self) -> Result<Conn, StorageError> {
-        self.store.conn()
+    /// The store the use cases run their transactions on (tools and tests may use it
+    /// directly; the use cases' own checks do not apply then).
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 }

@@ -3,9 +3,7 @@
 use super::{App, AppError};
 use crate::domain::namespace::{Group, NamespacePath, Project, RegistryAccess, Visibility};
 use crate::domain::token::{Holder, validate_name};
-use crate::storage::StorageError;
-use crate::storage::namespaces as db;
-use rusqlite::Connection;
+use crate::storage::{NewGroup, NewProject, Reads, StorageError, Writes};
 
 /// Names a token holder by path, or by numeric id as GitLab's `:id` does.
 #[derive(Clone, Copy, Debug)]
@@ -29,33 +27,10 @@ impl App {
         name: Option<&str>,
         visibility: Visibility,
     ) -> Result<Group, AppError> {
-        self.create_group_then(path, name, visibility, |_, _| Ok(()))
-    }
-
-    /// Create a group and, in the same transaction, run `then` on it (e.g. make its creator
-    /// the owner), so that either both happen or neither.
-    pub(crate) fn create_group_then(
-        &self,
-        path: &str,
-        name: Option<&str>,
-        visibility: Visibility,
-        then: impl FnOnce(&Connection, &Group) -> Result<(), AppError>,
-    ) -> Result<Group, AppError> {
-        let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
-        let name = display_name(name, &path)?;
-        let mut conn = self.conn()?;
-        let tx = conn
-            .transaction()
-            .map_err(crate::storage::StorageError::from)?;
-        ensure_free(&tx, &path)?;
-        let parent_id = match path.parent() {
-            Some(parent) => Some(require_group(&tx, parent.as_str())?.id),
-            None => None,
-        };
-        let group = db::insert_group(&tx, parent_id, path.as_str(), &name, visibility, self.now())?;
-        then(&tx, &group)?;
-        tx.commit().map_err(crate::storage::StorageError::from)?;
-        Ok(group)
+        let (path, name) = path_and_name(path, name)?;
+        let now = self.now();
+        self.store()
+            .write(|tx| insert_group(tx, &path, &name, visibility, now))
     }
 
     /// Create a project inside an existing group.
@@ -76,44 +51,96 @@ impl App {
         visibility: Visibility,
         registry: RegistryAccess,
     ) -> Result<Project, AppError> {
-        let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
-        let name = display_name(name, &path)?;
-        let Some(parent) = path.parent() else {
-            return Err(AppError::invalid(
-                "path",
-                "a project lives in a group: use GROUP/PROJECT",
-            ));
-        };
-        let conn = self.conn()?;
-        ensure_free(&conn, &path)?;
-        let group = require_group(&conn, parent.as_str())?;
-        Ok(db::insert_project(
-            &conn,
-            group.id,
-            path.as_str(),
-            &name,
-            visibility,
-            registry,
-            self.now(),
-        )?)
+        let (path, name) = path_and_name(path, name)?;
+        let now = self.now();
+        self.store()
+            .write(|tx| insert_project(tx, &path, &name, visibility, registry, now))
     }
 
     /// Resolve a holder reference to a token holder.
     pub fn resolve_holder(&self, holder: HolderRef<'_>) -> Result<Holder, AppError> {
-        resolve_holder(&*self.conn()?, holder)
+        self.store().read(|tx| resolve_holder(tx, holder))
     }
 }
 
-/// Resolve a holder reference on an open connection.
-pub fn resolve_holder(conn: &Connection, holder: HolderRef<'_>) -> Result<Holder, AppError> {
+/// A parsed path and the display name (given and validated, or its last component).
+pub(super) fn path_and_name(
+    path: &str,
+    name: Option<&str>,
+) -> Result<(NamespacePath, String), AppError> {
+    let path = NamespacePath::parse(path).map_err(|e| AppError::invalid("path", e))?;
+    let name = match name {
+        Some(name) => {
+            validate_name(name).map_err(|e| AppError::invalid("name", e))?;
+            name.to_owned()
+        }
+        None => path.last_component().to_owned(),
+    };
+    Ok((path, name))
+}
+
+/// Insert a group whose path is free and whose parent (if any) exists.
+pub(super) fn insert_group(
+    tx: &mut dyn Writes,
+    path: &NamespacePath,
+    name: &str,
+    visibility: Visibility,
+    now: time::OffsetDateTime,
+) -> Result<Group, AppError> {
+    ensure_free(tx, path)?;
+    let parent_id = match path.parent() {
+        Some(parent) => Some(require_group(tx, parent.as_str())?.id),
+        None => None,
+    };
+    let new = NewGroup {
+        parent_id,
+        path: path.as_str(),
+        name,
+        visibility,
+    };
+    Ok(tx.insert_group(&new, now)?)
+}
+
+/// Insert a project whose path is free, in its existing group.
+pub(super) fn insert_project(
+    tx: &mut dyn Writes,
+    path: &NamespacePath,
+    name: &str,
+    visibility: Visibility,
+    registry: RegistryAccess,
+    now: time::OffsetDateTime,
+) -> Result<Project, AppError> {
+    let Some(parent) = path.parent() else {
+        return Err(AppError::invalid(
+            "path",
+            "a project lives in a group: use GROUP/PROJECT",
+        ));
+    };
+    ensure_free(tx, path)?;
+    let group = require_group(tx, parent.as_str())?;
+    let new = NewProject {
+        group_id: group.id,
+        path: path.as_str(),
+        name,
+        visibility,
+        registry,
+    };
+    Ok(tx.insert_project(&new, now)?)
+}
+
+/// Resolve a holder reference inside a transaction.
+pub fn resolve_holder<S: Reads + ?Sized>(
+    tx: &mut S,
+    holder: HolderRef<'_>,
+) -> Result<Holder, AppError> {
     match holder {
         HolderRef::Project(key) => {
-            let p = project_by_key(conn, key)?
+            let p = project_by_key(tx, key)?
                 .ok_or_else(|| AppError::NotFound(format!("project {key} not found")))?;
             Ok(p.holder())
         }
         HolderRef::Group(key) => {
-            let g = group_by_key(conn, key)?
+            let g = group_by_key(tx, key)?
                 .ok_or_else(|| AppError::NotFound(format!("group {key} not found")))?;
             Ok(g.holder())
         }
@@ -121,43 +148,35 @@ pub fn resolve_holder(conn: &Connection, holder: HolderRef<'_>) -> Result<Holder
 }
 
 /// A project by GitLab's `:id`: a numeric id, or else a full path.
-pub(super) fn project_by_key(
-    conn: &Connection,
+pub(super) fn project_by_key<S: Reads + ?Sized>(
+    tx: &mut S,
     key: &str,
 ) -> Result<Option<Project>, StorageError> {
     match key.parse::<i64>() {
-        Ok(id) => db::project_by_id(conn, id),
-        Err(_) => db::project_by_path(conn, key),
+        Ok(id) => tx.project_by_id(id),
+        Err(_) => tx.project_by_path(key),
     }
 }
 
 /// A group by GitLab's `:id`: a numeric id, or else a full path.
-pub(super) fn group_by_key(conn: &Connection, key: &str) -> Result<Option<Group>, StorageError> {
+pub(super) fn group_by_key<S: Reads + ?Sized>(
+    tx: &mut S,
+    key: &str,
+) -> Result<Option<Group>, StorageError> {
     match key.parse::<i64>() {
-        Ok(id) => db::group_by_id(conn, id),
-        Err(_) => db::group_by_path(conn, key),
+        Ok(id) => tx.group_by_id(id),
+        Err(_) => tx.group_by_path(key),
     }
 }
 
-/// The given display name (validated), or the last path component.
-fn display_name(name: Option<&str>, path: &NamespacePath) -> Result<String, AppError> {
-    match name {
-        Some(name) => {
-            validate_name(name).map_err(|e| AppError::invalid("name", e))?;
-            Ok(name.to_owned())
-        }
-        None => Ok(path.last_component().to_owned()),
-    }
-}
-
-fn ensure_free(conn: &Connection, path: &NamespacePath) -> Result<(), AppError> {
-    if db::path_taken(conn, path.as_str())? {
+fn ensure_free(tx: &mut dyn Writes, path: &NamespacePath) -> Result<(), AppError> {
+    if tx.path_taken(path.as_str())? {
         return Err(AppError::Conflict(format!("path {path} is already taken")));
     }
     Ok(())
 }
 
-fn require_group(conn: &Connection, path: &str) -> Result<Group, AppError> {
-    db::group_by_path(conn, path)?
+fn require_group(tx: &mut dyn Writes, path: &str) -> Result<Group, AppError> {
+    tx.group_by_path(path)?
         .ok_or_else(|| AppError::NotFound(format!("group {path} not found: create it first")))
 }

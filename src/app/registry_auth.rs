@@ -13,8 +13,7 @@ use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken};
 use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
-use crate::storage::{self, StorageError, namespaces, personal_tokens, refresh, tokens};
-use rusqlite::Connection;
+use crate::storage::{Reads, StorageError, Writes};
 use std::collections::HashMap;
 
 /// Prefix of refresh tokens (docker's "identity tokens").
@@ -175,14 +174,13 @@ impl TokenService {
         }
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
-        let conn = self.app.conn()?;
-        // Every lookup in one read snapshot (storage::read_snapshot says why).
-        let (subject, projects) = storage::read_snapshot(&conn, |conn| {
-            let subject = authenticate(conn, &req.credentials, service)?;
+        // Every lookup in one read transaction (storage::sqlite::Database::read says why).
+        let (subject, projects) = self.app.store().read(|tx| {
+            let subject = authenticate(tx, &req.credentials, service)?;
             *presented = subject.presented();
             let projects = match proxy {
                 Some(_) => HashMap::new(),
-                None => project_facts(conn, &requested)?,
+                None => project_facts(tx, &requested)?,
             };
             Ok::<_, AuthError>((subject, projects))
         })?;
@@ -208,7 +206,8 @@ impl TokenService {
                 Some(existing.expose().to_owned())
             }
             Credentials::Password { .. } if req.offline && restricted.is_none() => {
-                remember_refresh(&conn, &subject, service, now)?
+                let store = self.app.store();
+                store.write(|tx| remember_refresh(tx, &subject, service, now))?
             }
             _ => None,
         };
@@ -253,7 +252,7 @@ impl Subject {
 
 /// Store a fresh refresh token bound to the credential (never anonymous) and service.
 fn remember_refresh(
-    conn: &Connection,
+    tx: &mut dyn Writes,
     subject: &Subject,
     service: &str,
     now: time::OffsetDateTime,
@@ -261,9 +260,11 @@ fn remember_refresh(
     let fresh = PlainToken::generate(REFRESH_TOKEN_PREFIX);
     match subject {
         Subject::Anonymous => return Ok(None),
-        Subject::Deploy(token) => refresh::insert(conn, &fresh.digest(), token.id, service, now)?,
+        Subject::Deploy(token) => {
+            tx.insert_deploy_refresh(&fresh.digest(), token.id, service, now)?
+        }
         Subject::User(user) => {
-            personal_tokens::insert_refresh(conn, &fresh.digest(), user.token.id, service, now)?
+            tx.insert_user_refresh(&fresh.digest(), user.token.id, service, now)?
         }
     }
     Ok(Some(fresh.expose().to_owned()))
@@ -274,7 +275,7 @@ fn remember_refresh(
 /// usernames give the same answer; whether the token is still active is [`grant`]'s
 /// decision.
 pub(super) fn authenticate(
-    conn: &Connection,
+    tx: &mut dyn Reads,
     credentials: &Credentials,
     service: &str,
 ) -> Result<Subject, AuthError> {
@@ -282,24 +283,24 @@ pub(super) fn authenticate(
     match credentials {
         Credentials::None => Ok(Subject::Anonymous),
         Credentials::Password { username, secret } if is_personal_token(secret) => {
-            user_credential(conn, secret, Some(username))?
+            user_credential(tx, secret, Some(username))?
                 .map(Subject::User)
                 .ok_or_else(unauthorized)
         }
         Credentials::Password { username, secret } => {
             // Username and secret are matched together, so a wrong username and an unknown
-            // secret are refused by one and the same lookup (see tokens::by_login).
-            tokens::by_login(conn, &secret.digest(), username)?
+            // secret are refused by one and the same lookup (see deploy_token_by_login).
+            tx.deploy_token_by_login(&secret.digest(), username)?
                 .map(Subject::Deploy)
                 .ok_or_else(unauthorized)
         }
         Credentials::RefreshToken(secret) => {
             let digest = secret.digest();
-            if let Some(token) = refresh::deploy_token_for(conn, &digest, service)? {
+            if let Some(token) = tx.deploy_token_for_refresh(&digest, service)? {
                 return Ok(Subject::Deploy(token));
             }
-            match personal_tokens::for_refresh(conn, &digest, service)? {
-                Some(token) => credential_for(conn, token, None)?
+            match tx.personal_token_for_refresh(&digest, service)? {
+                Some(token) => credential_for(tx, token, None)?
                     .map(Subject::User)
                     .ok_or_else(unauthorized),
                 None => Err(unauthorized()),
@@ -310,13 +311,13 @@ pub(super) fn authenticate(
 
 /// The owning project of every requested repository, looked up once per name.
 fn project_facts(
-    conn: &Connection,
+    tx: &mut dyn Reads,
     requested: &[ResourceScope],
 ) -> Result<HashMap<String, Option<ProjectFacts>>, StorageError> {
     let mut facts = HashMap::new();
     for scope in requested.iter().filter(|s| s.base_type() == "repository") {
         if !facts.contains_key(&scope.name) {
-            let project = namespaces::project_for_repository(conn, &scope.name)?;
+            let project = tx.project_for_repository(&scope.name)?;
             facts.insert(scope.name.clone(), project);
         }
     }

@@ -9,9 +9,7 @@ use crate::domain::user::{
     PERSONAL_TOKEN_PREFIX, PatScopes, PersonalAccessToken, User, UserCredential, UserError,
     login_key, validate_username,
 };
-use crate::storage::personal_tokens::{self as pats, NewPersonalToken};
-use crate::storage::{StorageError, tokens, users as db};
-use rusqlite::{Connection, TransactionBehavior};
+use crate::storage::{NewPersonalToken, Reads, StorageError, Writes};
 
 /// Name and scope of the token every new user gets.
 const FIRST_TOKEN_NAME: &str = "initial";
@@ -56,29 +54,26 @@ pub struct MemberAdded {
 
 impl App {
     /// Create a user and their first personal access token (scope `api`, no expiry), in one
-    /// transaction. The username must not be a deploy token's, ignoring case.
+    /// transaction. The username must not be a deploy token's, ignoring case (checked in
+    /// the write transaction, so no deploy token can take the name before the insert).
     pub fn create_user(&self, username: &str, is_admin: bool) -> Result<CreatedUser, AppError> {
         validate_username(username).map_err(|e| AppError::invalid("username", e))?;
         let now = self.now();
-        let mut conn = self.conn()?;
-        // Immediate: no deploy token can take the name between the checks and the insert.
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StorageError::from)?;
-        if db::by_username(&tx, username)?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "user {username} already exists"
-            )));
-        }
-        if tokens::login_key_taken(&tx, &login_key(username))? {
-            let taken = UserError::UsernameOfDeployToken(username.to_owned());
-            return Err(AppError::invalid("username", taken));
-        }
-        let user = db::insert(&tx, username, is_admin, now)?;
         let scopes = PatScopes::parse(["api"]).map_err(|e| AppError::invalid("scopes", e))?;
-        let first_token = insert_token(&tx, user.id, FIRST_TOKEN_NAME, &scopes, None, now)?;
-        tx.commit().map_err(StorageError::from)?;
-        Ok(CreatedUser { user, first_token })
+        self.store().write(|tx| {
+            if tx.user_by_username(username)?.is_some() {
+                return Err(AppError::Conflict(format!(
+                    "user {username} already exists"
+                )));
+            }
+            if tx.deploy_token_login_taken(&login_key(username))? {
+                let taken = UserError::UsernameOfDeployToken(username.to_owned());
+                return Err(AppError::invalid("username", taken));
+            }
+            let user = tx.insert_user(username, is_admin, now)?;
+            let first_token = insert_token(tx, user.id, FIRST_TOKEN_NAME, &scopes, None, now)?;
+            Ok(CreatedUser { user, first_token })
+        })
     }
 
     /// Create another personal access token for `username`.
@@ -92,14 +87,17 @@ impl App {
             .map_err(|e| AppError::invalid("scopes", e))?;
         let now = self.now();
         let expires_at = expiry_field(req.expires_at, now)?;
-        let conn = self.conn()?;
-        let user = require_user(&conn, username)?;
-        insert_token(&conn, user.id, req.name, &scopes, expires_at, now)
+        self.store().write(|tx| {
+            let user = require_user(tx, username)?;
+            insert_token(tx, user.id, req.name, &scopes, expires_at, now)
+        })
     }
 
     /// Revoke a personal access token: it stops working at once, its refresh tokens too.
     pub fn revoke_personal_token(&self, id: i64) -> Result<PersonalAccessToken, AppError> {
-        pats::revoke(&*self.conn()?, id, self.now())?
+        let now = self.now();
+        self.store()
+            .write(|tx| tx.revoke_personal_token(id, now))?
             .ok_or_else(|| AppError::NotFound(format!("personal access token {id} not found")))
     }
 
@@ -110,24 +108,26 @@ impl App {
         username: &str,
         level: AccessLevel,
     ) -> Result<MemberAdded, AppError> {
-        let conn = self.conn()?;
-        let user = require_user(&conn, username)?;
-        let of = match resolve_holder(&conn, target)? {
-            Holder::Group { id, path } => MemberOf::Group { id, path },
-            Holder::Project { id, path } => MemberOf::Project { id, path },
-        };
-        let replaced = db::set_membership(&conn, user.id, &of, level, self.now())?;
-        Ok(MemberAdded {
-            user,
-            of,
-            level,
-            replaced,
+        let now = self.now();
+        self.store().write(|tx| {
+            let user = require_user(tx, username)?;
+            let of = match resolve_holder(tx, target)? {
+                Holder::Group { id, path } => MemberOf::Group { id, path },
+                Holder::Project { id, path } => MemberOf::Project { id, path },
+            };
+            let replaced = tx.set_membership(user.id, &of, level, now)?;
+            Ok(MemberAdded {
+                user,
+                of,
+                level,
+                replaced,
+            })
         })
     }
 }
 
 fn insert_token(
-    conn: &Connection,
+    tx: &mut dyn Writes,
     user_id: i64,
     name: &str,
     scopes: &PatScopes,
@@ -142,12 +142,12 @@ fn insert_token(
         scopes,
         expires_at,
     };
-    let token = pats::insert(conn, &new, now)?;
+    let token = tx.insert_personal_token(&new, now)?;
     Ok(CreatedPersonalToken { token, secret })
 }
 
-fn require_user(conn: &Connection, username: &str) -> Result<User, AppError> {
-    db::by_username(conn, username)?
+fn require_user(tx: &mut dyn Writes, username: &str) -> Result<User, AppError> {
+    tx.user_by_username(username)?
         .ok_or_else(|| AppError::NotFound(format!("user {username} not found")))
 }
 
@@ -159,30 +159,30 @@ pub fn is_personal_token(secret: &PlainToken) -> bool {
 /// The user behind a personal access token, with their memberships, if the secret is known
 /// and (when given) `username` is its user's name. Whether the token is still active is for
 /// the caller (authorization) to decide, so every refusal can look the same.
-pub fn user_credential(
-    conn: &Connection,
+pub fn user_credential<S: Reads + ?Sized>(
+    tx: &mut S,
     secret: &PlainToken,
     username: Option<&str>,
 ) -> Result<Option<UserCredential>, StorageError> {
-    match pats::by_digest(conn, &secret.digest())? {
-        Some(token) => credential_for(conn, token, username),
+    match tx.personal_token_by_digest(&secret.digest())? {
+        Some(token) => credential_for(tx, token, username),
         None => Ok(None),
     }
 }
 
 /// The user credential behind an already found token (for refresh tokens).
-pub fn credential_for(
-    conn: &Connection,
+pub fn credential_for<S: Reads + ?Sized>(
+    tx: &mut S,
     token: PersonalAccessToken,
     username: Option<&str>,
 ) -> Result<Option<UserCredential>, StorageError> {
-    let Some(user) = db::by_id(conn, token.user_id)? else {
+    let Some(user) = tx.user_by_id(token.user_id)? else {
         return Ok(None);
     };
     if username.is_some_and(|name| !constant_time_eq(&user.username, name)) {
         return Ok(None);
     }
-    let memberships = db::memberships(conn, user.id)?;
+    let memberships = tx.memberships(user.id)?;
     Ok(Some(UserCredential {
         user,
         token,

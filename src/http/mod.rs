@@ -9,7 +9,6 @@ pub mod registry_auth;
 use crate::app::ci_variables::CiSettings;
 use crate::app::forward_auth::ForwardAuth;
 use crate::app::registry_auth::TokenService;
-use crate::domain::forward::default_routes;
 use actix_web::dev::Server;
 use actix_web::{App as ActixApp, HttpResponse, HttpServer, web};
 use error::ApiError;
@@ -35,15 +34,8 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found("no such endpoint"))
 }
 
-/// Start serving on an already bound listener; forward auth guards the default routes, and
-/// CI variables name no registry.
-pub fn server(listener: TcpListener, service: TokenService) -> std::io::Result<Server> {
-    let forward = ForwardAuth::new(service.app().clone(), default_routes(), false);
-    server_with(listener, service, forward, CiSettings::default())
-}
-
 /// Start serving on an already bound listener, with forward auth and CI settings as
-/// configured.
+/// configured (`server::build` wires them from the configuration).
 pub fn server_with(
     listener: TcpListener,
     service: TokenService,

@@ -1,36 +1,41 @@
-//! Storage: the only module that speaks SQL. Functions are synchronous and take a
-//! `&Connection`; async callers run them on the blocking pool.
+//! Storage: the only module that speaks SQL. A use case asks the [`Store`] for one read or
+//! one write transaction and works through the handle it is given ([`Reads`], [`Writes`]):
+//! typed operations returning domain types and [`StorageError`], never a driver type.
+//! Each backend is a sibling module (`sqlite`) implementing the same small traits;
+//! everything is synchronous, and async callers run it on the blocking pool.
 
-pub mod ci_secrets;
+pub mod migrations;
 pub mod namespaces;
-pub mod personal_tokens;
-pub mod refresh;
+pub mod sqlite;
 pub mod tokens;
 pub mod users;
 
-use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
+pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
+pub use users::{NewPersonalToken, UserReads, UserWrites};
+
 use std::path::Path;
-use std::time::Duration;
-use time::OffsetDateTime;
 
-/// Numbered migrations; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_initial.sql"),
-    include_str!("migrations/0002_users.sql"),
-    include_str!("migrations/0003_ci_secrets.sql"),
-    include_str!("migrations/0004_deploy_token_login.sql"),
-];
+/// What a read transaction offers: every lookup, no change.
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads {}
 
-/// A storage failure. Never carries secrets.
+impl<T: NamespaceReads + DeployTokenReads + UserReads> Reads for T {}
+
+/// What a write transaction offers: every lookup and every change.
+pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites {}
+
+impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites> Writes for T {}
+
+/// A storage failure. Never carries secrets, and never a driver type: a backend turns its
+/// driver's errors into these.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    /// SQLite said no.
+    /// The database failed or refused a statement.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// No connection could be had from the pool.
-    #[error("database pool error: {0}")]
-    Pool(#[from] r2d2::Error),
+    Database(BackendError),
+    /// No connection to the database could be had.
+    #[error("database unavailable: {0}")]
+    Unavailable(BackendError),
     /// The database directory could not be created.
     #[error("cannot create database directory {path}: {source}")]
     Directory {
@@ -46,136 +51,77 @@ pub enum StorageError {
     /// A stored value does not parse (the file was edited by hand or is corrupt).
     #[error("corrupt value in column {0}")]
     Corrupt(&'static str),
+    /// The database was migrated by a newer regauth: using it could lose or misread data.
+    #[error(
+        "the database schema is at version {found}, but this regauth knows versions up to \
+         {known}: it was upgraded by a newer regauth; run that version (or newer)"
+    )]
+    SchemaTooNew {
+        /// The version recorded in the database.
+        found: i64,
+        /// The newest version this binary has migrations for.
+        known: usize,
+    },
 }
 
-/// A pooled connection.
-pub type Conn = r2d2::PooledConnection<SqliteConnectionManager>;
+/// A driver's error, kept opaque so that no driver type reaches the use cases.
+#[derive(Debug)]
+pub struct BackendError(Box<dyn std::error::Error + Send + Sync>);
 
-/// The database: a small pool of SQLite connections in WAL mode.
+impl BackendError {
+    /// Wrap a driver's error.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> BackendError {
+        BackendError(Box::new(e))
+    }
+}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The database, whichever backend holds it. Cheap to clone (a shared pool).
 #[derive(Clone)]
 pub struct Store {
-    pool: r2d2::Pool<SqliteConnectionManager>,
+    backend: Backend,
+}
+
+/// The backends; each runs a transaction and hands the closure its handle.
+#[derive(Clone)]
+enum Backend {
+    Sqlite(sqlite::Database),
 }
 
 impl Store {
-    /// Open (creating if needed) the database at `path` and bring its schema up to date.
+    /// Open (creating if needed) the SQLite database at `path` and bring its schema up to
+    /// date; a schema newer than this binary is refused.
     pub fn open(path: &Path) -> Result<Store, StorageError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StorageError::Directory {
-                path: dir.display().to_string(),
-                source,
-            })?;
+        Ok(Store {
+            backend: Backend::Sqlite(sqlite::Database::open(path)?),
+        })
+    }
+
+    /// Run `read` in one read transaction: its lookups see one snapshot. Whatever `read`
+    /// returns, the transaction ends before this returns.
+    pub fn read<T, E: From<StorageError>>(
+        &self,
+        read: impl FnOnce(&mut dyn Reads) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.read(read),
         }
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            c.busy_timeout(Duration::from_secs(5))?;
-            c.execute_batch(
-                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-            )
-        });
-        let pool = r2d2::Pool::builder()
-            .max_size(8)
-            .connection_timeout(Duration::from_secs(10))
-            .build(manager)?;
-        migrate(&mut *pool.get()?)?;
-        Ok(Store { pool })
     }
 
-    /// A connection from the pool.
-    pub fn conn(&self) -> Result<Conn, StorageError> {
-        Ok(self.pool.get()?)
-    }
-}
-
-/// Run the migrations this database has not seen yet, each in its own transaction.
-fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
-    let done: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
-}
-
-/// Run `read` in one read transaction: its queries see one snapshot, and SQLite takes the
-/// WAL read lock once rather than once per statement (that lock, a mutex and `fcntl` calls,
-/// was the costliest part of a cached lookup under load: scripts/bench). `read` must not
-/// write: a write inside a read transaction can fail with SQLITE_BUSY_SNAPSHOT.
-pub fn read_snapshot<T, E: From<StorageError>>(
-    conn: &Connection,
-    read: impl FnOnce(&Connection) -> Result<T, E>,
-) -> Result<T, E> {
-    // Dropping the transaction (on an error or a panic) rolls it back, so a pooled connection
-    // never goes back to the pool inside a transaction.
-    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)
-        .map_err(StorageError::from)?;
-    let value = read(&tx)?;
-    tx.commit().map_err(StorageError::from)?;
-    Ok(value)
-}
-
-/// Stored form of an instant: Unix seconds.
-pub(crate) fn to_unix(t: OffsetDateTime) -> i64 {
-    t.unix_timestamp()
-}
-
-/// Read back an instant stored by [`to_unix`].
-pub(crate) fn from_unix(secs: i64) -> rusqlite::Result<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(secs).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Integer, Box::new(e))
-    })
-}
-
-/// Parse a stored word column, turning a bad value into a conversion error.
-pub(crate) fn parse_column<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T>
-where
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    text.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrations_run_once_and_enable_wal_and_foreign_keys() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested/regauth.db");
-        let store = Store::open(&path).unwrap();
-        let conn = store.conn().unwrap();
-        let version: usize = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, MIGRATIONS.len());
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(mode, "wal");
-        let fk: i64 = conn
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(fk, 1);
-        drop(conn);
-        drop(store);
-        // Reopening must not re-run the migrations (they would fail on existing tables).
-        Store::open(&path).unwrap();
-    }
-
-    #[test]
-    fn read_snapshot_always_ends_its_transaction() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let conn = store.conn().unwrap();
-        let count = |c: &Connection| c.query_row("SELECT count(*) FROM groups", [], |r| r.get(0));
-        let n: i64 = read_snapshot(&conn, |c| Ok::<_, StorageError>(count(c)?)).unwrap();
-        assert_eq!(n, 0);
-        assert!(conn.is_autocommit());
-        let failed = read_snapshot(&conn, |_| Err::<(), _>(StorageError::Corrupt("test")));
-        assert!(matches!(failed, Err(StorageError::Corrupt("test"))));
-        assert!(conn.is_autocommit(), "an error rolls the transaction back");
+    /// Run `write` in one write transaction: committed if it returns `Ok`, rolled back if
+    /// it returns an error (or panics), so a check and the change it guards stand or fall
+    /// together.
+    pub fn write<T, E: From<StorageError>>(
+        &self,
+        write: impl FnOnce(&mut dyn Writes) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.write(write),
+        }
     }
 }

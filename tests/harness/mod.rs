@@ -4,19 +4,14 @@
 
 pub mod forward;
 
-use regauth::app::ci_variables::CiSettings;
 use regauth::app::deploy_tokens::CreateDeployToken;
-use regauth::app::forward_auth::ForwardAuth;
 use regauth::app::namespaces::HolderRef;
-use regauth::app::registry_auth::TokenService;
-use regauth::app::sealing::SealingKey;
 use regauth::app::{App, ManualClock};
+use regauth::config::Config;
 use regauth::domain::forward::{HeaderFamily, Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::proxy::ProxyService;
-use regauth::jwt::issuer::Issuer;
-use regauth::jwt::{Algorithm, SigningKey};
-use regauth::storage::Store;
+use regauth::jwt::Algorithm;
 use serde_json::Value;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -40,7 +35,7 @@ pub struct TestServer {
     pub clock: Arc<ManualClock>,
     pub http: reqwest::blocking::Client,
     handle: actix_web::dev::ServerHandle,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// How to sign.
@@ -93,15 +88,14 @@ impl TestServer {
 
     fn launch(keys: KeyOptions, forward: ForwardOptions) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("regauth.db")).unwrap();
-        let clock = Arc::new(ManualClock::new(START));
-        let app = App::with_clock(store, clock.clone())
-            .with_sealing_key(SealingKey::in_dir(&dir.path().join("keys")));
-        let (key, _) =
-            SigningKey::load_or_generate(&dir.path().join("keys"), keys.algorithm).unwrap();
-        let issuer = Issuer::new(key, "regauth".into(), 900, keys.x5c);
-        let service = TokenService::new(app.clone(), issuer, SERVICE.into())
-            .with_dependency_proxies(vec![
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database: dir.path().join("regauth.db"),
+            keys_dir: dir.path().join("keys"),
+            signing_algorithm: keys.algorithm,
+            x5c: keys.x5c,
+            registry_service: SERVICE.into(),
+            dependency_proxies: vec![
                 ProxyService {
                     service: PROXY.into(),
                     group: Some("acme".into()),
@@ -110,19 +104,22 @@ impl TestServer {
                     service: OPEN_PROXY.into(),
                     group: None,
                 },
-            ])
-            .with_external_authorization(forward.external_authorization);
-        let forward = ForwardAuth::new(app.clone(), forward.routes, forward.external_authorization)
-            .with_headers(forward.headers);
-        let ci = CiSettings {
-            registry: Some(CI_REGISTRY.into()),
+            ],
+            external_authorization: forward.external_authorization,
+            ci_registry: Some(CI_REGISTRY.into()),
+            forward_auth_routes: forward.routes,
+            forward_auth_headers: forward.headers,
+            // The default issuer (`regauth`) and token lifetime (900 s).
+            ..Config::default()
         };
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let clock = Arc::new(ManualClock::new(START));
+        let application = regauth::server::build_with_clock(&config, clock.clone()).unwrap();
+        let base = format!("http://{}", application.addr());
+        let app = application.app().clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = regauth::http::server_with(listener, service, forward, ci).unwrap();
+                let server = application.start().unwrap();
                 tx.send(server.handle()).unwrap();
                 server.await.unwrap();
             })
@@ -134,8 +131,13 @@ impl TestServer {
             clock,
             http: reqwest::blocking::Client::new(),
             handle,
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// The SQLite file the server keeps its data in (for checks of what is stored).
+    pub fn database(&self) -> std::path::PathBuf {
+        self.dir.path().join("regauth.db")
     }
 
     pub fn url(&self, path: &str) -> String {

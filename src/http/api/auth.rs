@@ -3,8 +3,7 @@
 //! deploy token in either header is just an unknown personal access token: 401 both ways.
 
 use super::error::GitLabError;
-use crate::app::App;
-use crate::app::access::{Caller, Need};
+use crate::app::acting::{Reading, Writing};
 use crate::app::registry_auth::TokenService;
 use crate::domain::token::PlainToken;
 use actix_web::http::header::AUTHORIZATION;
@@ -32,25 +31,38 @@ fn presented_token(req: &HttpRequest) -> Result<Option<PlainToken>, GitLabError>
     }
 }
 
-/// Authenticate the caller for `need`, then run `work` with them, all on the blocking pool.
-/// Authentication comes first: nobody learns anything about a request they may not make.
-pub async fn with_caller<T, F>(
+/// Authenticate the caller for reading, then run `work` as them, in one read transaction
+/// on the blocking pool. Authentication comes first: nobody learns anything about a request
+/// they may not make.
+pub async fn reading<T, F>(
     req: &HttpRequest,
     service: &web::Data<TokenService>,
-    need: Need,
     work: F,
 ) -> Result<T, GitLabError>
 where
     T: Send + 'static,
-    F: FnOnce(&App, &Caller) -> Result<T, GitLabError> + Send + 'static,
+    F: FnOnce(&mut Reading<'_>) -> Result<T, GitLabError> + Send + 'static,
 {
     let secret = presented_token(req)?;
     let app = service.app().clone();
-    web::block(move || {
-        let caller = app.api_caller(secret.as_ref(), need)?;
-        work(&app, &caller)
-    })
-    .await?
+    web::block(move || app.reading(secret.as_ref(), work)).await?
+}
+
+/// Authenticate the caller for writing, then run `work` as them, in one write transaction
+/// on the blocking pool: the permission checks and the writes they guard commit together,
+/// and an error leaves nothing changed.
+pub async fn writing<T, F>(
+    req: &HttpRequest,
+    service: &web::Data<TokenService>,
+    work: F,
+) -> Result<T, GitLabError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Writing<'_>) -> Result<T, GitLabError> + Send + 'static,
+{
+    let secret = presented_token(req)?;
+    let app = service.app().clone();
+    web::block(move || app.writing(secret.as_ref(), work)).await?
 }
 
 /// `scheme://host` as the client addressed us: the base of every `web_url`.

@@ -3,9 +3,8 @@
 //! them inside the job payload, so GitLab has no such endpoint; this one sits beside
 //! `deploy_tokens`, in the same snake_case style, and answers in the runner's variable shape.
 
-use super::auth::with_caller;
+use super::auth::reading;
 use super::error::GitLabError;
-use crate::app::access::Need;
 use crate::app::ci_variables::CiSettings;
 use crate::app::registry_auth::TokenService;
 use actix_web::http::header::CACHE_CONTROL;
@@ -21,11 +20,11 @@ pub async fn show(
 ) -> Result<HttpResponse, GitLabError> {
     let key = path.into_inner();
     let registry = settings.registry.clone();
-    let variables = with_caller(&req, &service, Need::Read, move |app, caller| {
-        let reader = app.project_access(caller, &key)?.ci_variables_reader()?;
-        let variables = app.ci_variables_as(&reader, registry.as_deref())?;
+    let variables = reading(&req, &service, move |acting| {
+        let reader = acting.project_access(&key)?.ci_variables_reader()?;
+        let variables = acting.ci_variables_as(&reader, registry.as_deref())?;
         // Who read the secrets, never the secrets.
-        tracing::info!(user = %caller.user().username, project = %reader.project_path(), "CI variables read");
+        tracing::info!(user = %acting.caller().user().username, project = %reader.project_path(), "CI variables read");
         Ok(variables)
     })
     .await?;

@@ -3,15 +3,16 @@
 //! Owner to create and delete). DELETE revokes: the token stops working at once and stays
 //! listed as revoked.
 
-use super::auth::with_caller;
+use super::auth::{reading, writing};
 use super::error::GitLabError;
 use super::pagination::Page;
 use super::params::Params;
-use crate::app::App;
-use crate::app::access::{AccessError, Caller, Need, TokenManager, TokenReader};
+use crate::app::access::{AccessError, TokenManager, TokenReader};
+use crate::app::acting::{Acting, Reading, Writing};
 use crate::app::deploy_tokens::deploy_token_json;
 use crate::app::guarded::DeployTokenFields;
 use crate::app::registry_auth::TokenService;
+use crate::storage::Reads;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// `GET /deploy_tokens?active=`: every deploy token of the instance.
@@ -19,7 +20,7 @@ pub async fn list_all(
     req: HttpRequest,
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
-    list_with(req, service, |_, caller| caller.all_tokens_reader()).await
+    list_with(req, service, |acting| acting.all_tokens_reader()).await
 }
 
 /// `GET /projects/:id/deploy_tokens?active=` and `GET /groups/:id/deploy_tokens?active=`.
@@ -29,10 +30,7 @@ pub async fn list(
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
     let (kind, key) = path.into_inner();
-    list_with(req, service, move |app, caller| {
-        reader(app, caller, &kind, &key)
-    })
-    .await
+    list_with(req, service, move |acting| reader(acting, &kind, &key)).await
 }
 
 async fn list_with<F>(
@@ -41,15 +39,15 @@ async fn list_with<F>(
     reader: F,
 ) -> Result<HttpResponse, GitLabError>
 where
-    F: FnOnce(&App, &Caller) -> Result<TokenReader, AccessError> + Send + 'static,
+    F: for<'t> FnOnce(&mut Reading<'t>) -> Result<TokenReader<'t>, AccessError> + Send + 'static,
 {
     let params = Params::query(&req);
-    let (tokens, page) = with_caller(&req, &service, Need::Read, move |app, caller| {
-        let reader = reader(app, caller)?;
+    let (tokens, page) = reading(&req, &service, move |acting| {
+        let reader = reader(acting)?;
         let params = params?;
         let page = Page::from_params(&params)?;
         let active = params.boolean("active")?.unwrap_or(false);
-        Ok((app.deploy_tokens_as(&reader, active)?, page))
+        Ok((acting.deploy_tokens_as(&reader, active)?, page))
     })
     .await?;
     let now = service.app().now();
@@ -67,9 +65,9 @@ pub async fn show(
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
     let (kind, key, token_id) = path.into_inner();
-    let token = with_caller(&req, &service, Need::Read, move |app, caller| {
-        let reader = reader(app, caller, &kind, &key)?;
-        Ok(app.deploy_token_as(&reader, token_id_of(&token_id)?)?)
+    let token = reading(&req, &service, move |acting| {
+        let reader = reader(acting, &kind, &key)?;
+        Ok(acting.deploy_token_as(&reader, token_id_of(&token_id)?)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(deploy_token_json(&token, service.app().now(), None)))
@@ -85,8 +83,8 @@ pub async fn create(
 ) -> Result<HttpResponse, GitLabError> {
     let (kind, key) = path.into_inner();
     let params = Params::with_body(&req, payload).await;
-    let created = with_caller(&req, &service, Need::Write, move |app, caller| {
-        let manager = manager(app, caller, &kind, &key)?;
+    let created = writing(&req, &service, move |acting| {
+        let manager = manager(acting, &kind, &key)?;
         let params = params?;
         let scopes = params
             .list("scopes")?
@@ -97,9 +95,9 @@ pub async fn create(
             username: params.text("username")?.filter(|u| !u.is_empty()),
             expires_at: params.text("expires_at")?.filter(|e| !e.is_empty()),
         };
-        let created = app.create_deploy_token_as(&manager, &fields)?;
+        let created = acting.create_deploy_token_as(&manager, &fields)?;
         tracing::info!(
-            user = %caller.user().username,
+            user = %acting.caller().user().username,
             holder = created.token.holder.path(),
             token_id = created.token.id,
             "deploy token created"
@@ -119,11 +117,11 @@ pub async fn revoke(
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
     let (kind, key, token_id) = path.into_inner();
-    with_caller(&req, &service, Need::Write, move |app, caller| {
-        let manager = manager(app, caller, &kind, &key)?;
-        let token = app.revoke_deploy_token_as(&manager, token_id_of(&token_id)?)?;
+    writing(&req, &service, move |acting| {
+        let manager = manager(acting, &kind, &key)?;
+        let token = acting.revoke_deploy_token_as(&manager, token_id_of(&token_id)?)?;
         tracing::info!(
-            user = %caller.user().username,
+            user = %acting.caller().user().username,
             holder = token.holder.path(),
             token_id = token.id,
             "deploy token revoked"
@@ -135,20 +133,28 @@ pub async fn revoke(
 }
 
 /// Read access to the tokens of `/{kind}/{key}`.
-fn reader(app: &App, caller: &Caller, kind: &str, key: &str) -> Result<TokenReader, AccessError> {
+fn reader<'t, S: Reads + ?Sized>(
+    acting: &mut Acting<'t, S>,
+    kind: &str,
+    key: &str,
+) -> Result<TokenReader<'t>, AccessError> {
     if kind == "groups" {
-        app.group_access(caller, key)?.token_reader()
+        acting.group_access(key)?.token_reader()
     } else {
-        app.project_access(caller, key)?.token_reader()
+        acting.project_access(key)?.token_reader()
     }
 }
 
 /// Write access to the tokens of `/{kind}/{key}`.
-fn manager(app: &App, caller: &Caller, kind: &str, key: &str) -> Result<TokenManager, AccessError> {
+fn manager<'t>(
+    acting: &mut Writing<'t>,
+    kind: &str,
+    key: &str,
+) -> Result<TokenManager<'t>, AccessError> {
     if kind == "groups" {
-        app.group_access(caller, key)?.token_manager()
+        acting.group_access(key)?.token_manager()
     } else {
-        app.project_access(caller, key)?.token_manager()
+        acting.project_access(key)?.token_manager()
     }
 }
 

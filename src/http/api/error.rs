@@ -131,6 +131,12 @@ impl From<AppError> for GitLabError {
     }
 }
 
+impl From<crate::storage::StorageError> for GitLabError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        GitLabError::internal(&e)
+    }
+}
+
 impl From<actix_web::error::BlockingError> for GitLabError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         GitLabError::internal(&e)

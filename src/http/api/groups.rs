@@ -1,9 +1,8 @@
 //! `GET /api/v4/groups/:id` and `POST /api/v4/groups`, in GitLab's group shape.
 
-use super::auth::{base_url, with_caller};
+use super::auth::{base_url, reading, writing};
 use super::error::GitLabError;
 use super::params::Params;
-use crate::app::access::Need;
 use crate::app::deploy_tokens::rfc3339;
 use crate::app::guarded::NamespaceFields;
 use crate::app::registry_auth::TokenService;
@@ -18,8 +17,8 @@ pub async fn show(
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
     let key = path.into_inner();
-    let chain = with_caller(&req, &service, Need::Read, move |app, caller| {
-        Ok(app.group_access(caller, &key)?.chain)
+    let chain = reading(&req, &service, move |acting| {
+        Ok(acting.group_access(&key)?.chain)
     })
     .await?;
     Ok(HttpResponse::Ok().json(group_json(&chain, &base_url(&req))))
@@ -34,23 +33,23 @@ pub async fn create(
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
     let params = Params::with_body(&req, payload).await;
-    let chain = with_caller(&req, &service, Need::Write, move |app, caller| {
+    let chain = writing(&req, &service, move |acting| {
         let params = params?;
         let name = params.required_text("name")?;
         let path = params.required_text("path")?;
         let visibility = visibility(&params)?;
         let creator = match params.id_or_path("parent_id")? {
-            Some(parent) => app.group_access(caller, &parent)?.subgroup_creator()?,
-            None => caller.top_level_group_creator(),
+            Some(parent) => acting.group_access(&parent)?.subgroup_creator()?,
+            None => acting.top_level_group_creator(),
         };
         let fields = NamespaceFields {
             path,
             name,
             visibility,
         };
-        let chain = app.create_group_as(&creator, &fields)?;
+        let chain = acting.create_group_as(&creator, &fields)?;
         let path = chain.last().map(|g| g.path.as_str()).unwrap_or_default();
-        tracing::info!(user = %caller.user().username, group = path, "group created");
+        tracing::info!(user = %acting.caller().user().username, group = path, "group created");
         Ok(chain)
     })
     .await?;

@@ -1,10 +1,9 @@
 //! `GET /api/v4/projects/:id` and `POST /api/v4/projects`, in GitLab's project shape.
 
-use super::auth::{base_url, with_caller};
+use super::auth::{base_url, reading, writing};
 use super::error::GitLabError;
 use super::groups::{full_name, visibility};
 use super::params::Params;
-use crate::app::access::Need;
 use crate::app::deploy_tokens::rfc3339;
 use crate::app::guarded::NamespaceFields;
 use crate::app::registry_auth::TokenService;
@@ -19,8 +18,8 @@ pub async fn show(
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
     let key = path.into_inner();
-    let (project, namespaces) = with_caller(&req, &service, Need::Read, move |app, caller| {
-        let access = app.project_access(caller, &key)?;
+    let (project, namespaces) = reading(&req, &service, move |acting| {
+        let access = acting.project_access(&key)?;
         Ok((access.project, access.namespaces))
     })
     .await?;
@@ -36,7 +35,7 @@ pub async fn create(
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
     let params = Params::with_body(&req, payload).await;
-    let (project, namespaces) = with_caller(&req, &service, Need::Write, move |app, caller| {
+    let (project, namespaces) = writing(&req, &service, move |acting| {
         let params = params?;
         let (name, path) = name_and_path(&params)?;
         let visibility = visibility(&params)?;
@@ -51,15 +50,15 @@ pub async fn create(
                 "namespace_id is missing: regauth has no personal namespaces; give a group id or full path",
             )
         })?;
-        let group = app.group_access(caller, &namespace)?;
+        let group = acting.group_access(&namespace)?;
         let creator = group.project_creator()?;
         let fields = NamespaceFields {
             path: &path,
             name: &name,
             visibility,
         };
-        let project = app.create_project_as(&creator, &fields, registry)?;
-        tracing::info!(user = %caller.user().username, project = %project.path, "project created");
+        let project = acting.create_project_as(&creator, &fields, registry)?;
+        tracing::info!(user = %acting.caller().user().username, project = %project.path, "project created");
         Ok((project, group.chain))
     })
     .await?;

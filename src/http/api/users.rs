@@ -1,8 +1,7 @@
 //! `GET /api/v4/user`: the caller, in GitLab's user shape (python-gitlab's `gl.auth()`).
 
-use super::auth::{base_url, with_caller};
+use super::auth::{base_url, reading};
 use super::error::GitLabError;
-use crate::app::access::Need;
 use crate::app::deploy_tokens::rfc3339;
 use crate::app::registry_auth::TokenService;
 use crate::domain::user::User;
@@ -14,10 +13,7 @@ pub async fn current(
     req: HttpRequest,
     service: web::Data<TokenService>,
 ) -> Result<HttpResponse, GitLabError> {
-    let user = with_caller(&req, &service, Need::Read, |_, caller| {
-        Ok(caller.user().clone())
-    })
-    .await?;
+    let user = reading(&req, &service, |acting| Ok(acting.caller().user().clone())).await?;
     Ok(HttpResponse::Ok().json(user_json(&user, &base_url(&req))))
 }
 

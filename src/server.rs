@@ -1,0 +1,138 @@
+//! The server, built in one place: `serve`, the test harness, the benchmarks and the
+//! benchmark seeder all call [`build`] with a [`Config`], so they all run the same wiring
+//! (store, clock, sealing key, signing key, token service, forward auth, listener).
+
+use crate::app::ci_variables::CiSettings;
+use crate::app::forward_auth::ForwardAuth;
+use crate::app::registry_auth::TokenService;
+use crate::app::sealing::SealingKey;
+use crate::app::{App, Clock, SystemClock};
+use crate::config::Config;
+use crate::jwt::SigningKey;
+use crate::jwt::issuer::Issuer;
+use crate::jwt::keys::KeyError;
+use crate::storage::{StorageError, Store};
+use actix_web::dev::Server;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+/// Why the server could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The signing key could not be loaded or created.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The configured address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A built server: its use cases wired together and its listener bound, not yet serving.
+pub struct Application {
+    service: TokenService,
+    forward: ForwardAuth,
+    ci: CiSettings,
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+/// Build the server `config` describes, on the system clock.
+pub fn build(config: &Config) -> Result<Application, BuildError> {
+    build_with_clock(config, Arc::new(SystemClock))
+}
+
+/// Build the server `config` describes, on `clock` (tests use a manual one).
+pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Application, BuildError> {
+    let app = open_app_with_clock(config, clock)?;
+    let (key, created) = SigningKey::load_or_generate(&config.keys_dir, config.signing_algorithm)?;
+    if created {
+        tracing::info!(dir = %config.keys_dir.display(), kid = key.kid(), "created signing key and certificate");
+    }
+    let issuer = Issuer::new(
+        key,
+        config.issuer.clone(),
+        config.token_lifetime,
+        config.x5c,
+    );
+    let service = TokenService::new(app.clone(), issuer, config.registry_service.clone())
+        .with_dependency_proxies(config.dependency_proxies.clone())
+        .with_external_authorization(config.external_authorization);
+    if config.external_authorization {
+        tracing::info!(
+            "external authorization is on: deploy tokens are refused for Git, packages, the registry and dependency proxies"
+        );
+    }
+    let forward = ForwardAuth::new(
+        app,
+        config.forward_auth_routes.clone(),
+        config.external_authorization,
+    )
+    .with_headers(config.forward_auth_headers);
+    let ci = CiSettings {
+        registry: config.ci_registry.clone(),
+    };
+    let listen_error = |source| BuildError::Listen {
+        addr: config.listen,
+        source,
+    };
+    let listener = TcpListener::bind(config.listen).map_err(listen_error)?;
+    let addr = listener.local_addr().map_err(listen_error)?;
+    Ok(Application {
+        service,
+        forward,
+        ci,
+        listener,
+        addr,
+    })
+}
+
+/// The application alone (no keys, no listener), for the commands that only run use cases.
+pub fn open_app(config: &Config) -> Result<App, StorageError> {
+    open_app_with_clock(config, Arc::new(SystemClock))
+}
+
+fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
+    let store = Store::open(&config.database)?;
+    Ok(App::with_clock(store, clock).with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
+}
+
+impl Application {
+    /// The address the listener is bound to (the real port when the config asked for 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The port the listener is bound to.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The use cases behind the server (for seeding and direct calls).
+    pub fn app(&self) -> &App {
+        self.service.app()
+    }
+
+    /// The token service the server answers `/jwt/auth` with.
+    pub fn token_service(&self) -> &TokenService {
+        &self.service
+    }
+
+    /// Start serving; call inside an actix system. The returned server is a future that
+    /// ends when the server stops, and hands out a handle to stop it.
+    pub fn start(self) -> std::io::Result<Server> {
+        crate::http::server_with(self.listener, self.service, self.forward, self.ci)
+    }
+
+    /// Serve until stopped (a signal), on an actix system of its own.
+    pub fn run(self) -> std::io::Result<()> {
+        actix_web::rt::System::new().block_on(async move { self.start()?.await })
+    }
+}
