@@ -4,6 +4,8 @@
 
 pub mod access;
 pub mod acting;
+pub mod admin;
+pub mod browse;
 pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
@@ -11,8 +13,10 @@ pub mod guarded;
 pub mod namespaces;
 pub mod registry_auth;
 pub mod sealing;
+pub mod sessions;
 pub mod users;
 
+use crate::domain::session::SessionPolicy;
 use crate::storage::{StorageError, Store};
 use sealing::{SealError, SealingKey};
 use std::sync::Arc;
@@ -105,6 +109,7 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     sealing: Option<SealingKey>,
+    sessions: SessionPolicy,
 }
 
 impl App {
@@ -119,7 +124,19 @@ impl App {
             store,
             clock,
             sealing: None,
+            sessions: SessionPolicy::default(),
         }
+    }
+
+    /// The same application with web sessions lasting as `policy` says.
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> App {
+        self.sessions = policy;
+        self
+    }
+
+    /// How long web sessions last.
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.sessions
     }
 
     /// The same application sealing CI secrets with `key` (without one, creating a

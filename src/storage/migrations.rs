@@ -30,6 +30,10 @@ pub const STEPS: &[Step] = &[
         name: "deploy_token_login",
         sqlite: include_str!("migrations/sqlite/0004_deploy_token_login.sql"),
     },
+    Step {
+        name: "web_ui",
+        sqlite: include_str!("migrations/sqlite/0005_web_ui.sql"),
+    },
 ];
 
 /// The steps a database at version `found` has not run yet, each with the version it

@@ -4,12 +4,14 @@
 //! Each backend is a sibling module (`sqlite`) implementing the same small traits;
 //! everything is synchronous, and async callers run it on the blocking pool.
 
+pub mod accounts;
 pub mod migrations;
 pub mod namespaces;
 pub mod sqlite;
 pub mod tokens;
 pub mod users;
 
+pub use accounts::{AccountReads, AccountWrites};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
@@ -17,14 +19,14 @@ pub use users::{NewPersonalToken, UserReads, UserWrites};
 use std::path::Path;
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads: NamespaceReads + DeployTokenReads + UserReads {}
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + AccountReads {}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + AccountReads> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
-pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites {}
+pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites {}
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites> Writes for T {}
+impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites> Writes for T {}
 
 /// A storage failure. Never carries secrets, and never a driver type: a backend turns its
 /// driver's errors into these.
