@@ -5,6 +5,7 @@ pub mod error;
 pub mod forward_auth;
 pub mod keys;
 pub mod registry_auth;
+pub mod ui;
 
 use crate::app::ci_variables::CiSettings;
 use crate::app::forward_auth::ForwardAuth;
@@ -22,7 +23,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/jwt/certs.pem", web::get().to(keys::certificates))
         .route("/jwt/jwks.json", web::get().to(keys::jwks))
         .route("/auth/forward", web::route().to(forward_auth::check))
-        .configure(api::configure);
+        .configure(api::configure)
+        // Last: projects live at `/{path}`.
+        .configure(ui::configure);
 }
 
 /// Liveness: answers without touching the database (the benchmark's HTTP floor).
