@@ -46,14 +46,20 @@ fn field_error(e: AccessError) -> UiError {
     }
 }
 
-async fn users_page(req: HttpRequest, service: web::Data<TokenService>) -> Result<HttpResponse, UiError> {
+async fn users_page(
+    req: HttpRequest,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, UiError> {
     let notice = query_notice(&req);
     render_users(&req, &service, UserForm::default(), notice, StatusCode::OK).await
 }
 
 fn query_notice(req: &HttpRequest) -> Option<String> {
     let query: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).ok()?;
-    query.into_iter().find(|(k, _)| k == "notice").map(|(_, v)| v)
+    query
+        .into_iter()
+        .find(|(k, _)| k == "notice")
+        .map(|(_, v)| v)
 }
 
 async fn render_users(
@@ -118,7 +124,10 @@ async fn create_user(
     })
     .await;
     match outcome {
-        Ok(user) => Ok(notice_redirect(USERS, &format!("Created user {}.", user.username))),
+        Ok(user) => Ok(notice_redirect(
+            USERS,
+            &format!("Created user {}.", user.username),
+        )),
         Err(UiError::Field { field, message }) => {
             let mut form = UserForm {
                 username,
@@ -231,8 +240,13 @@ pub async fn add_member(
     let outcome = writing(&req, &service, &form, move |acting, _| {
         let resolved = resolve(acting, &t)?;
         let manager = resolved.members.ok_or(UiError::NotFound)?;
-        acting.add_member_as(&manager, &name, level).map_err(field_error)?;
-        Ok(format!("Added {name} as {}.", super::views::role_name(level)))
+        acting
+            .add_member_as(&manager, &name, level)
+            .map_err(field_error)?;
+        Ok(format!(
+            "Added {name} as {}.",
+            super::views::role_name(level)
+        ))
     })
     .await;
     match outcome {
@@ -270,7 +284,10 @@ pub async fn change_member(
         let resolved = resolve(acting, &t)?;
         let manager = resolved.members.ok_or(UiError::NotFound)?;
         acting.change_member_as(&manager, &username, level)?;
-        Ok(format!("{username} is now {}.", super::views::role_name(level)))
+        Ok(format!(
+            "{username} is now {}.",
+            super::views::role_name(level)
+        ))
     })
     .await?;
     Ok(notice_redirect(&members_url(&target), &notice))

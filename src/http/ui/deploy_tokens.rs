@@ -34,14 +34,30 @@ pub async fn page(
 ) -> Result<HttpResponse, UiError> {
     let url = page_url(&target);
     let fresh = session_secret(&req).and_then(|s| flash::take(&req, service.app(), &s, &url));
-    let revoked = req.query_string().strip_prefix("revoked=").map(str::to_owned);
+    let revoked = req
+        .query_string()
+        .strip_prefix("revoked=")
+        .map(str::to_owned);
     let (created, removal) = match fresh {
         Some((new, removal)) => (Some(new), Some(removal)),
-        None => (None, flash::present(&req).then(|| super::session::removal(&req, flash::FLASH_COOKIE))),
+        None => (
+            None,
+            flash::present(&req).then(|| super::session::removal(&req, flash::FLASH_COOKIE)),
+        ),
     };
-    let mut res = render_page(&req, &service, target, TokenForm::default(), created, revoked, StatusCode::OK).await?;
+    let mut res = render_page(
+        &req,
+        &service,
+        target,
+        TokenForm::default(),
+        created,
+        revoked,
+        StatusCode::OK,
+    )
+    .await?;
     if let Some(removal) = removal {
-        res.add_cookie(&removal).map_err(|e| UiError::internal(&e))?;
+        res.add_cookie(&removal)
+            .map_err(|e| UiError::internal(&e))?;
     }
     Ok(res)
 }

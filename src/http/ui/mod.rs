@@ -82,7 +82,10 @@ async fn security_headers(
 }
 
 async fn stylesheet() -> HttpResponse {
-    asset("text/css; charset=utf-8", include_str!("../../../static/ui.css"))
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../../static/ui.css"),
+    )
 }
 
 async fn script() -> HttpResponse {

@@ -68,7 +68,13 @@ pub fn resolve<'t, S: Reads + ?Sized>(
             crumbs.push(crumb(&access.project.name, target.url()));
             let members = acting.project_member_manager(&access).ok();
             Ok(Resolved {
-                view: view(target, "project", &access.project.name, &access.project.path, crumbs),
+                view: view(
+                    target,
+                    "project",
+                    &access.project.name,
+                    &access.project.path,
+                    crumbs,
+                ),
                 role: access.role(),
                 visibility: access.project.visibility,
                 group: None,
@@ -83,7 +89,13 @@ pub fn resolve<'t, S: Reads + ?Sized>(
             let group = access.group().clone();
             let members = acting.group_member_manager(&access).ok();
             Ok(Resolved {
-                view: view(target, "group", &group.name, &group.path, crumbs_of(&access.chain)),
+                view: view(
+                    target,
+                    "group",
+                    &group.name,
+                    &group.path,
+                    crumbs_of(&access.chain),
+                ),
                 role: access.role(),
                 visibility: group.visibility,
                 reader: access.token_reader().ok(),
@@ -104,7 +116,13 @@ impl Resolved<'_> {
     }
 }
 
-fn view(target: &Target, kind: &'static str, name: &str, path: &str, crumbs: Vec<Crumb>) -> HolderView {
+fn view(
+    target: &Target,
+    kind: &'static str,
+    name: &str,
+    path: &str,
+    crumbs: Vec<Crumb>,
+) -> HolderView {
     HolderView {
         kind,
         kind_title: if kind == "group" { "Group" } else { "Project" },
@@ -142,13 +160,27 @@ fn items(visible: Visible) -> (Vec<ListItem>, Vec<ListItem>) {
     let groups = visible
         .groups
         .iter()
-        .map(|(g, r)| item("group", &g.name, &g.path, Target::Group(g.path.clone()).url(), *r))
+        .map(|(g, r)| {
+            item(
+                "group",
+                &g.name,
+                &g.path,
+                Target::Group(g.path.clone()).url(),
+                *r,
+            )
+        })
         .collect();
     let projects = visible
         .projects
         .iter()
         .map(|(p, r): &(Project, _)| {
-            item("project", &p.name, &p.path, Target::Project(p.path.clone()).url(), *r)
+            item(
+                "project",
+                &p.name,
+                &p.path,
+                Target::Project(p.path.clone()).url(),
+                *r,
+            )
         })
         .collect();
     (groups, projects)
@@ -274,7 +306,10 @@ async fn get(
     target: Target,
     rest: Option<String>,
 ) -> Result<HttpResponse, UiError> {
-    let parts: Vec<&str> = rest.as_deref().map(|r| r.split('/').collect()).unwrap_or_default();
+    let parts: Vec<&str> = rest
+        .as_deref()
+        .map(|r| r.split('/').collect())
+        .unwrap_or_default();
     match parts.as_slice() {
         [] => overview(req, service, target).await,
         ["settings", "repository"] => deploy_tokens::page(req, service, target).await,
@@ -293,7 +328,10 @@ async fn post(
     rest: Option<String>,
     body: Bytes,
 ) -> Result<HttpResponse, UiError> {
-    let parts: Vec<&str> = rest.as_deref().map(|r| r.split('/').collect()).unwrap_or_default();
+    let parts: Vec<&str> = rest
+        .as_deref()
+        .map(|r| r.split('/').collect())
+        .unwrap_or_default();
     match parts.as_slice() {
         ["settings", "repository", "deploy_tokens"] => {
             deploy_tokens::create(req, service, target, body).await

@@ -164,4 +164,3 @@ pub struct MembersPage {
     /// Direct members.
     pub members: Vec<MemberRow>,
 }
-

@@ -24,17 +24,30 @@ const PAGE: &str = "/-/user_settings/personal_access_tokens";
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(PAGE, web::get().to(page))
         .route(PAGE, web::post().to(create))
-        .route(&format!("{PAGE}/{{id}}/revoke"), web::get().to(confirm_revoke))
+        .route(
+            &format!("{PAGE}/{{id}}/revoke"),
+            web::get().to(confirm_revoke),
+        )
         .route(&format!("{PAGE}/{{id}}/revoke"), web::post().to(revoke));
 }
 
 async fn page(req: HttpRequest, service: web::Data<TokenService>) -> Result<HttpResponse, UiError> {
     let fresh = session_secret(&req).and_then(|s| flash::take(&req, service.app(), &s, PAGE));
-    let revoked = req.query_string().strip_prefix("revoked=").map(str::to_owned);
+    let revoked = req
+        .query_string()
+        .strip_prefix("revoked=")
+        .map(str::to_owned);
     let had_flash = flash::present(&req);
     let created = fresh.map(|(new, _)| new);
-    let mut res =
-        render_page(&req, &service, TokenForm::default(), created, revoked, StatusCode::OK).await?;
+    let mut res = render_page(
+        &req,
+        &service,
+        TokenForm::default(),
+        created,
+        revoked,
+        StatusCode::OK,
+    )
+    .await?;
     if had_flash {
         res.add_cookie(&removal(&req, flash::FLASH_COOKIE))
             .map_err(|e| UiError::internal(&e))?;
@@ -55,7 +68,12 @@ async fn render_page(
         let now = acting.now();
         let notice = revoked
             .and_then(|id| tokens.iter().find(|t| t.id.to_string() == id))
-            .map(|t| format!("Revoked personal access token “{}”. It no longer works.", t.name));
+            .map(|t| {
+                format!(
+                    "Revoked personal access token “{}”. It no longer works.",
+                    t.name
+                )
+            });
         let row = |t: &PersonalAccessToken| TokenRow {
             id: t.id,
             name: t.name.clone(),

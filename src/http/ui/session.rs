@@ -67,7 +67,11 @@ pub fn chrome(title: impl Into<String>, caller: &Caller, secret: &SessionSecret)
 
 /// Run `work` as the session's user in a read transaction; no session is a redirect to
 /// the sign-in page.
-pub async fn reading<T, F>(req: &HttpRequest, service: &web::Data<TokenService>, work: F) -> Result<T, UiError>
+pub async fn reading<T, F>(
+    req: &HttpRequest,
+    service: &web::Data<TokenService>,
+    work: F,
+) -> Result<T, UiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut Reading<'_>, &SessionSecret) -> Result<T, UiError> + Send + 'static,

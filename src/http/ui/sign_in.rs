@@ -86,7 +86,13 @@ pub async fn submit(
         Ok(signed_in) => signed_in,
         Err(SignInError::Refused) => {
             throttle::failed(&req, &username)?;
-            return page(&req, username, Some(REFUSED), false, StatusCode::UNAUTHORIZED);
+            return page(
+                &req,
+                username,
+                Some(REFUSED),
+                false,
+                StatusCode::UNAUTHORIZED,
+            );
         }
         Err(SignInError::Storage(e)) => return Err(UiError::internal(&e)),
     };
@@ -97,7 +103,11 @@ pub async fn submit(
     tracing::info!(user = %signed_in.user.username, "signed in to the web UI");
     Ok(HttpResponse::SeeOther()
         .insert_header((LOCATION, "/"))
-        .cookie(cookie(&req, SESSION_COOKIE, signed_in.secret.expose().to_owned()))
+        .cookie(cookie(
+            &req,
+            SESSION_COOKIE,
+            signed_in.secret.expose().to_owned(),
+        ))
         .cookie(removal(&req, SIGN_IN_COOKIE))
         .finish())
 }
