@@ -243,6 +243,15 @@ impl Browser {
         })
     }
 
+    /// Accept the confirmation dialog the page opened (our script's `confirm`); its text.
+    pub fn accept_dialog(&self) -> String {
+        self.rt.block_on(async {
+            let text = self.c().get_alert_text().await.expect("a dialog is open");
+            self.c().accept_alert().await.expect("accept the dialog");
+            text
+        })
+    }
+
     /// Run a script in the page (the test's own: the pages need none), returning its value.
     pub fn script(&self, js: &str) -> serde_json::Value {
         self.rt
