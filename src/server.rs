@@ -101,7 +101,9 @@ pub fn open_app(config: &Config) -> Result<App, StorageError> {
 
 fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
     let store = Store::open(&config.database)?;
-    Ok(App::with_clock(store, clock).with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
+    Ok(App::with_clock(store, clock)
+        .with_sealing_key(SealingKey::in_dir(&config.keys_dir))
+        .with_session_policy(config.sessions))
 }
 
 impl Application {

@@ -37,7 +37,12 @@ fn site() -> Option<Site> {
 #[test]
 fn a_developer_sees_no_deploy_tokens_and_gets_404_for_their_page() {
     let Some(site) = site() else { return };
-    person(&site.regauth, "dev", false, &[(["--project", "acme/app"], "developer")]);
+    person(
+        &site.regauth,
+        "dev",
+        false,
+        &[(["--project", "acme/app"], "developer")],
+    );
     let browser = Browser::start();
     sign_in(&browser, &site.base, "dev");
     browser.click("a[href='/acme/app']");
@@ -56,11 +61,19 @@ fn a_developer_sees_no_deploy_tokens_and_gets_404_for_their_page() {
 #[test]
 fn a_group_owner_creates_a_group_deploy_token() {
     let Some(site) = site() else { return };
-    person(&site.regauth, "owner", false, &[(["--group", "acme"], "owner")]);
+    person(
+        &site.regauth,
+        "owner",
+        false,
+        &[(["--group", "acme"], "owner")],
+    );
     let browser = Browser::start();
     sign_in(&browser, &site.base, "owner");
     browser.click("a[href='/groups/acme']");
-    assert!(browser.text().contains("app"), "the group lists its project");
+    assert!(
+        browser.text().contains("app"),
+        "the group lists its project"
+    );
     browser.screenshot("12-group");
     browser.click_text("Repository");
     browser.click_text("Add token");
@@ -70,15 +83,26 @@ fn a_group_owner_creates_a_group_deploy_token() {
     browser.wait_for("#deploy_token_scopes_error");
     let error = browser.text_of("#deploy_token_scopes_error");
     assert!(error.contains("at least one scope is required"), "{error}");
-    assert_eq!(browser.value_of("#deploy_token_name"), "acme-pull", "typed values kept");
-    assert!(browser.text().contains("Active Deploy Tokens (0)"), "nothing stored");
+    assert_eq!(
+        browser.value_of("#deploy_token_name"),
+        "acme-pull",
+        "typed values kept"
+    );
+    assert!(
+        browser.text().contains("Active Deploy Tokens (0)"),
+        "nothing stored"
+    );
     browser.screenshot("13-group-deploy-token-error");
     tick(&browser, "deploy_token", &["read_registry"]);
     browser.click_text("Create deploy token");
     browser.wait_for("#deploy-token-value");
     assert_eq!(browser.value_of("#deploy-token-user"), "acme-puller");
     assert!(browser.value_of("#deploy-token-value").starts_with("gldt-"));
-    assert!(browser.text().contains("A group deploy token applies to every project"));
+    assert!(
+        browser
+            .text()
+            .contains("A group deploy token applies to every project")
+    );
     browser.screenshot("14-group-deploy-token-created");
 }
 
@@ -107,7 +131,11 @@ fn a_personal_access_token_made_on_the_page_works_at_the_api() {
     assert_eq!(user["username"], "pat");
     browser.reload();
     assert!(!browser.source().contains(&token), "shown once");
-    assert!(browser.text_of("#active-personal-tokens").contains("laptop"));
+    assert!(
+        browser
+            .text_of("#active-personal-tokens")
+            .contains("laptop")
+    );
 }
 
 #[test]
@@ -121,7 +149,10 @@ fn an_administrator_manages_users_and_members() {
     browser.fill("#user_username", "newbie");
     browser.fill("#user_password", PASSWORD);
     browser.click_text("Create user");
-    browser.wait_for_url(&format!("{}/admin/users?notice=Created+user+newbie.", site.base));
+    browser.wait_for_url(&format!(
+        "{}/admin/users?notice=Created+user+newbie.",
+        site.base
+    ));
     browser.click("button[aria-label='Make administrator: newbie']");
     browser.wait_for("button[aria-label='Remove administrator rights from newbie']");
     browser.click("button[aria-label='Block newbie']");
@@ -145,7 +176,10 @@ fn an_administrator_manages_users_and_members() {
     browser.screenshot("17-members");
     browser.click("button[aria-label='Remove newbie']");
     assert_eq!(browser.accept_dialog(), "Remove newbie from app?");
-    browser.wait_for_url(&format!("{}/acme/app/-/members?notice=Removed+newbie.", site.base));
+    browser.wait_for_url(&format!(
+        "{}/acme/app/-/members?notice=Removed+newbie.",
+        site.base
+    ));
     assert!(browser.text().contains("No direct members."));
 
     browser.click_text("Sign out");
@@ -154,6 +188,9 @@ fn an_administrator_manages_users_and_members() {
     browser.fill("#user_password", PASSWORD);
     browser.click("button[type=submit]");
     browser.wait_for(".notice.bad");
-    assert!(browser.text().contains("Invalid username or password."), "blocked");
+    assert!(
+        browser.text().contains("Invalid username or password."),
+        "blocked"
+    );
     browser.screenshot("18-sign-in-refused");
 }
