@@ -9,7 +9,6 @@ use harness::TestServer;
 use harness::ui::{PASSWORD, Visitor, person};
 use regauth::app::namespaces::HolderRef;
 use regauth::domain::role::AccessLevel;
-use regauth::storage::DeployTokenReads;
 use time::Duration;
 
 const SETTINGS: &str = "/acme/backend/api/-/settings/repository";

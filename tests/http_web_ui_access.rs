@@ -9,7 +9,6 @@ use harness::TestServer;
 use harness::ui::{Visitor, person};
 use regauth::app::namespaces::HolderRef;
 use regauth::domain::role::AccessLevel;
-use regauth::storage::DeployTokenReads;
 
 const SETTINGS: &str = "/acme/backend/api/-/settings/repository";
 const CREATE: &str = "/acme/backend/api/-/settings/repository/deploy_tokens";
@@ -99,6 +98,9 @@ fn a_group_maintainer_reads_group_tokens_but_only_an_owner_adds_them() {
     assert_eq!(stored_tokens(&server), 1);
 }
 
+/// Form fields, the id of the error paragraph, and what it says.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 #[test]
 fn bad_fields_are_shown_next_to_the_field_and_nothing_is_stored() {
     let server = server();
@@ -111,7 +113,7 @@ fn bad_fields_are_shown_next_to_the_field_and_nothing_is_stored() {
     let mut v = Visitor::new(&server);
     v.sign_in("alice");
     let token = v.token_of(SETTINGS);
-    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+    let cases: [Case; 4] = [
         (
             &[("name", "a")],
             "deploy_token_scopes_error",

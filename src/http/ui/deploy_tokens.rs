@@ -13,6 +13,7 @@ use super::views::{CreatedView, TokenForm, TokenRow, date, deploy_scopes, expiry
 use super::{UiError, error::render};
 use crate::app::AppError;
 use crate::app::access::AccessError;
+use crate::app::acting::Writing;
 use crate::app::guarded::DeployTokenFields;
 use crate::app::registry_auth::TokenService;
 use crate::domain::token::DeployToken;
@@ -123,6 +124,76 @@ fn rows(tokens: &[DeployToken], now: OffsetDateTime) -> (Vec<TokenRow>, Vec<Toke
     )
 }
 
+/// The fields of the Add token form, as typed.
+#[derive(Clone)]
+struct Typed {
+    name: String,
+    scopes: Vec<String>,
+    username: Option<String>,
+    expires_at: Option<String>,
+}
+
+impl Typed {
+    fn of(form: &Form) -> Typed {
+        Typed {
+            name: form.text("name"),
+            scopes: form.all("scopes"),
+            username: form.optional("username").map(str::to_owned),
+            expires_at: form.optional("expires_at").map(str::to_owned),
+        }
+    }
+
+    /// The form again, open, with `message` next to `field`.
+    fn refused(self, field: &str, message: String) -> TokenForm {
+        let mut form = TokenForm {
+            name: self.name,
+            expires_at: self.expires_at.unwrap_or_default(),
+            username: self.username.unwrap_or_default(),
+            scopes: deploy_scopes(&self.scopes),
+            open: true,
+            ..TokenForm::default()
+        };
+        form.errors.set(field, message);
+        form
+    }
+}
+
+/// Create the token with the API's capability and use case; a refused field rolls the
+/// transaction back and comes back as [`UiError::Field`].
+fn create_in(
+    acting: &mut Writing<'_>,
+    target: &Target,
+    typed: &Typed,
+) -> Result<NewSecret, UiError> {
+    let resolved = resolve(acting, target)?;
+    let manager = resolved.manager.ok_or(UiError::NotFound)?;
+    let fields = DeployTokenFields {
+        name: &typed.name,
+        scopes: typed.scopes.iter().map(String::as_str).collect(),
+        username: typed.username.as_deref(),
+        expires_at: typed.expires_at.as_deref(),
+    };
+    match acting.create_deploy_token_as(&manager, &fields) {
+        Ok(created) => {
+            tracing::info!(
+                user = %acting.caller().user().username,
+                holder = created.token.holder.path(),
+                token_id = created.token.id,
+                "deploy token created in the web UI"
+            );
+            Ok(NewSecret {
+                name: created.token.name,
+                username: created.token.username,
+                token: created.secret.expose().to_owned(),
+            })
+        }
+        Err(AccessError::App(AppError::Invalid { field, message })) => {
+            Err(UiError::Field { field, message })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `POST …/-/settings/repository/deploy_tokens`: create, then show the token once on the
 /// page (after a redirect, so reloading it neither shows the token again nor creates
 /// another). Bad fields show next to the field and nothing is stored.
@@ -133,42 +204,10 @@ pub async fn create(
     body: Bytes,
 ) -> Result<HttpResponse, UiError> {
     let form = Form::parse(&body)?;
-    let fields = (
-        form.text("name"),
-        form.all("scopes"),
-        form.optional("username").map(str::to_owned),
-        form.optional("expires_at").map(str::to_owned),
-    );
-    let t = target.clone();
-    let (name, scopes, username, expires_at) = fields.clone();
+    let typed = Typed::of(&form);
+    let (t, fields) = (target.clone(), typed.clone());
     let outcome = writing(&req, &service, &form, move |acting, _| {
-        let resolved = resolve(acting, &t)?;
-        let manager = resolved.manager.ok_or(UiError::NotFound)?;
-        let fields = DeployTokenFields {
-            name: &name,
-            scopes: scopes.iter().map(String::as_str).collect(),
-            username: username.as_deref(),
-            expires_at: expires_at.as_deref(),
-        };
-        match acting.create_deploy_token_as(&manager, &fields) {
-            Ok(created) => {
-                tracing::info!(
-                    user = %acting.caller().user().username,
-                    holder = created.token.holder.path(),
-                    token_id = created.token.id,
-                    "deploy token created in the web UI"
-                );
-                Ok(NewSecret {
-                    name: created.token.name,
-                    username: created.token.username,
-                    token: created.secret.expose().to_owned(),
-                })
-            }
-            Err(AccessError::App(AppError::Invalid { field, message })) => {
-                Err(UiError::Field { field, message })
-            }
-            Err(e) => Err(e.into()),
-        }
+        create_in(acting, &t, &fields)
     })
     .await;
     match outcome {
@@ -182,16 +221,7 @@ pub async fn create(
                 .finish())
         }
         Err(UiError::Field { field, message }) => {
-            let (name, scopes, username, expires_at) = fields;
-            let mut form = TokenForm {
-                name,
-                expires_at: expires_at.unwrap_or_default(),
-                username: username.unwrap_or_default(),
-                scopes: deploy_scopes(&scopes),
-                open: true,
-                ..TokenForm::default()
-            };
-            form.errors.set(field, message);
+            let form = typed.refused(field, message);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_page(&req, &service, target, form, None, None, status).await
         }

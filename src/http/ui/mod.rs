@@ -11,9 +11,11 @@ mod deploy_tokens;
 mod error;
 mod flash;
 mod form;
+mod members;
 mod namespaces;
 mod pages;
 mod personal_tokens;
+mod routes;
 mod session;
 mod sign_in;
 mod throttle;
@@ -46,10 +48,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/", web::get().to(namespaces::dashboard))
             .configure(personal_tokens::configure)
             .configure(admin::configure)
-            .route("/groups/{tail:.+}", web::get().to(namespaces::group_get))
-            .route("/groups/{tail:.+}", web::post().to(namespaces::group_post))
-            .route("/{tail:.+}", web::get().to(namespaces::project_get))
-            .route("/{tail:.+}", web::post().to(namespaces::project_post))
+            .route("/groups/{tail:.+}", web::get().to(routes::group_get))
+            .route("/groups/{tail:.+}", web::post().to(routes::group_post))
+            .route("/{tail:.+}", web::get().to(routes::project_get))
+            .route("/{tail:.+}", web::post().to(routes::project_post))
             .default_service(web::to(not_found)),
     );
 }

@@ -2,14 +2,13 @@
 //! personal access tokens. Created with the CLI's and API's rules, shown once (after a
 //! redirect, like deploy tokens), revoked after a confirmation step.
 
+use super::admin::field_error;
 use super::flash::{self, NewSecret};
 use super::form::Form;
 use super::pages::{ConfirmPage, PersonalTokensPage};
 use super::session::{chrome, reading, removal, session_secret, writing};
 use super::views::{CreatedView, TokenForm, TokenRow, date, expiry, personal_scopes};
 use super::{UiError, error::render};
-use crate::app::AppError;
-use crate::app::access::AccessError;
 use crate::app::registry_auth::TokenService;
 use crate::app::users::CreatePersonalToken;
 use crate::domain::user::PersonalAccessToken;
@@ -122,17 +121,14 @@ async fn create(
             scopes: s.iter().map(String::as_str).collect(),
             expires_at: e.as_deref(),
         };
-        match acting.create_own_personal_token(&request) {
-            Ok(created) => Ok(NewSecret {
-                name: created.token.name,
-                username: String::new(),
-                token: created.secret.expose().to_owned(),
-            }),
-            Err(AccessError::App(AppError::Invalid { field, message })) => {
-                Err(UiError::Field { field, message })
-            }
-            Err(e) => Err(e.into()),
-        }
+        let created = acting
+            .create_own_personal_token(&request)
+            .map_err(field_error)?;
+        Ok(NewSecret {
+            name: created.token.name,
+            username: String::new(),
+            token: created.secret.expose().to_owned(),
+        })
     })
     .await;
     match outcome {
