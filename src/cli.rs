@@ -1,5 +1,6 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod audit;
 pub mod namespaces;
 pub mod users;
 
@@ -91,6 +92,12 @@ pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 /// Run one command.
 pub fn run(cli: Cli) -> CliResult {
     let config = Config::load(cli.config.as_deref())?;
+    run_with(cli, config)
+}
+
+/// Run one command with the configuration already loaded (`main` loads it first, to know
+/// the log format).
+pub fn run_with(cli: Cli, config: Config) -> CliResult {
     match cli.command {
         Command::Serve => serve(config),
         Command::Keys(KeysCommand::Generate { algorithm, force }) => {
@@ -132,7 +139,11 @@ fn open_app(config: &Config) -> Result<App, Box<dyn std::error::Error>> {
 fn serve(config: Config) -> CliResult {
     let application = crate::server::build(&config)?;
     // The listener is bound already: clients that connect now wait in its backlog.
-    println!("regauth listening on http://{}", application.addr());
+    println!(
+        "regauth listening on {}://{}",
+        application.scheme(),
+        application.addr()
+    );
     std::io::stdout().flush()?;
     application.run()?;
     Ok(())

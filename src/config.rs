@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+pub mod ops;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -48,6 +49,12 @@ pub struct Config {
     /// How long web UI sessions last: idle (`REGAUTH_SESSION_IDLE_TIMEOUT`) and in all
     /// (`REGAUTH_SESSION_LIFETIME`), in seconds.
     pub sessions: SessionPolicy,
+    /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
+    pub log_format: ops::LogFormat,
+    /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key, PEM (`REGAUTH_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -70,6 +77,9 @@ impl Default for Config {
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
             sessions: SessionPolicy::default(),
+            log_format: ops::LogFormat::Text,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -122,6 +132,9 @@ const KEYS: &[&str] = &[
     "forward_auth_headers",
     "session_idle_timeout",
     "session_lifetime",
+    "log_format",
+    "tls_cert",
+    "tls_key",
 ];
 
 impl Config {
@@ -150,6 +163,7 @@ impl Config {
                     })?;
             }
         }
+        ops::check_tls_pair(&config)?;
         config.validate()?;
         Ok(config)
     }
@@ -222,6 +236,9 @@ impl Config {
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
+            "log_format" => self.log_format = value.parse()?,
+            "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
+            "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             "session_idle_timeout" => self.sessions.idle = session_seconds(value)?,
             "session_lifetime" => self.sessions.lifetime = session_seconds(value)?,

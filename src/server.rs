@@ -8,6 +8,7 @@ use crate::app::registry_auth::TokenService;
 use crate::app::sealing::SealingKey;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
+use crate::http::Ops;
 use crate::jwt::SigningKey;
 use crate::jwt::issuer::Issuer;
 use crate::jwt::keys::KeyError;
@@ -25,6 +26,9 @@ pub enum BuildError {
     /// The signing key could not be loaded or created.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// The TLS certificate or key could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::http::tls::TlsError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -42,6 +46,7 @@ pub struct Application {
     ci: CiSettings,
     listener: TcpListener,
     addr: SocketAddr,
+    ops: Ops,
 }
 
 /// Build the server `config` describes, on the system clock.
@@ -79,6 +84,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
     let ci = CiSettings {
         registry: config.ci_registry.clone(),
     };
+    // Before binding: a bad certificate stops the start before anyone can connect.
+    let ops = Ops::from_config(config)?;
     let listen_error = |source| BuildError::Listen {
         addr: config.listen,
         source,
@@ -91,6 +98,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         ci,
         listener,
         addr,
+        ops,
     })
 }
 
@@ -112,6 +120,11 @@ impl Application {
         self.addr
     }
 
+    /// `https` when it serves TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        self.ops.scheme()
+    }
+
     /// The port the listener is bound to.
     pub fn port(&self) -> u16 {
         self.addr.port()
@@ -130,7 +143,7 @@ impl Application {
     /// Start serving; call inside an actix system. The returned server is a future that
     /// ends when the server stops, and hands out a handle to stop it.
     pub fn start(self) -> std::io::Result<Server> {
-        crate::http::server_with(self.listener, self.service, self.forward, self.ci)
+        crate::http::server_with_ops(self.listener, self.service, self.forward, self.ci, self.ops)
     }
 
     /// Serve until stopped (a signal), on an actix system of its own.

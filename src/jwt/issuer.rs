@@ -23,7 +23,7 @@ struct Claims<'a> {
     exp: i64,
     nbf: i64,
     iat: i64,
-    jti: String,
+    jti: &'a str,
     access: &'a [Access],
     auth_type: AuthType,
 }
@@ -36,6 +36,8 @@ pub struct IssuedToken {
     pub expires_in: u64,
     /// When it was issued.
     pub issued_at: OffsetDateTime,
+    /// Its `jti`, for the access log.
+    pub jti: String,
 }
 
 /// Signs registry tokens with one key parsed at start-up.
@@ -73,6 +75,7 @@ impl Issuer {
         let exp = granted
             .expires_at()
             .map_or(full, |at| full.min(at.unix_timestamp()));
+        let jti = random_id();
         let claims = Claims {
             iss: &self.issuer,
             sub: granted.subject(),
@@ -80,7 +83,7 @@ impl Issuer {
             exp,
             nbf: iat - NOT_BEFORE_SKEW,
             iat,
-            jti: random_id(),
+            jti: &jti,
             access: granted.access(),
             auth_type: granted.auth_type(),
         };
@@ -90,6 +93,7 @@ impl Issuer {
             // seconds), so this is at least 1.
             expires_in: u64::try_from(exp - iat).unwrap_or(0),
             issued_at: now.replace_nanosecond(0).unwrap_or(now),
+            jti,
         }
     }
 }

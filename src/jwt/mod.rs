@@ -5,5 +5,6 @@ pub mod issuer;
 pub mod jws;
 mod keyfiles;
 pub mod keys;
+pub mod state;
 
 pub use keys::{Algorithm, KeyError, SigningKey};

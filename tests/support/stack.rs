@@ -98,6 +98,8 @@ pub struct Regauth {
     secrets: RefCell<Vec<String>>,
     /// `127.0.0.1:PORT` the server listens on.
     pub addr: String,
+    /// `https` when `REGAUTH_TLS_CERT` was given, else `http`.
+    pub scheme: &'static str,
     /// Directory holding `signing-key.pem` and `signing-cert.pem`.
     pub keys_dir: PathBuf,
 }
@@ -140,9 +142,10 @@ impl Regauth {
             child,
             log,
         };
-        let addr = match first_stdout_line(stdout) {
+        let url = match first_stdout_line(stdout) {
             Some(line) => line
-                .strip_prefix("regauth listening on http://")
+                .strip_prefix("regauth listening on ")
+                .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
                 .unwrap_or_else(|| panic!("unexpected first stdout line of `serve`: {line:?}"))
                 .to_owned(),
             None => {
@@ -153,25 +156,32 @@ impl Regauth {
                 );
             }
         };
-        env[0].1 = addr.clone();
+        let (scheme, addr) = url.split_once("://").expect("checked above");
+        env[0].1 = addr.to_owned();
         let regauth = Regauth {
             process,
             env,
             secrets: RefCell::new(Vec::new()),
-            addr,
+            addr: addr.to_owned(),
+            scheme: if scheme == "https" { "https" } else { "http" },
             keys_dir,
         };
         regauth.wait_healthy();
         regauth
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     fn wait_healthy(&self) {
-        let client = http_client();
+        // Only liveness here: tests that serve TLS check the certificate themselves.
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .danger_accept_invalid_certs(true)
+            .build()
+            .expect("build HTTP client");
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
             if let Ok(response) = client.get(format!("{}/healthz", self.url())).send()
@@ -240,6 +250,13 @@ impl Regauth {
     /// Everything the server has logged so far.
     pub fn log(&self) -> String {
         read_text(&self.process.log)
+    }
+
+    /// Sends SIGHUP to the server (it reloads its TLS certificate).
+    pub fn hangup(&self) {
+        let pid = self.process.child.id().to_string();
+        let status = Command::new("kill").args(["-HUP", &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -HUP {pid} failed");
     }
 
     /// Revokes a deploy token.

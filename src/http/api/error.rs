@@ -17,6 +17,8 @@ pub struct GitLabError {
     pub status: StatusCode,
     /// JSON body.
     pub body: Value,
+    /// Whether the database failed (counted in the metrics).
+    database: bool,
 }
 
 impl std::fmt::Display for GitLabError {
@@ -30,6 +32,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "message": message.into() }),
+            database: false,
         }
     }
 
@@ -68,6 +71,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "error": text.into() }),
+            database: false,
         }
     }
 
@@ -80,6 +84,7 @@ impl GitLabError {
                 "error_description": "The request requires higher privileges than provided by the access token.",
                 "scope": scopes,
             }),
+            database: false,
         }
     }
 
@@ -93,15 +98,30 @@ impl GitLabError {
     }
 }
 
+impl GitLabError {
+    /// 500 for a database failure (counted in the metrics); `cause` is logged, never sent.
+    pub fn database(cause: &crate::storage::StorageError) -> GitLabError {
+        GitLabError {
+            database: true,
+            ..GitLabError::internal(cause)
+        }
+    }
+}
+
 impl ResponseError for GitLabError {
     fn status_code(&self) -> StatusCode {
         self.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
+        let mut res = HttpResponse::build(self.status)
             .insert_header((CACHE_CONTROL, "no-store"))
-            .json(&self.body)
+            .json(&self.body);
+        if self.database {
+            res.extensions_mut()
+                .insert(crate::http::error::DatabaseFailure);
+        }
+        res
     }
 }
 
@@ -125,7 +145,7 @@ impl From<AppError> for GitLabError {
                 GitLabError::message(StatusCode::NOT_FOUND, format!("404 {m}"))
             }
             AppError::Conflict(m) => GitLabError::message(StatusCode::BAD_REQUEST, m),
-            AppError::Storage(e) => GitLabError::internal(&e),
+            AppError::Storage(e) => GitLabError::database(&e),
             AppError::Sealing(e) => GitLabError::internal(&e),
         }
     }
@@ -133,7 +153,7 @@ impl From<AppError> for GitLabError {
 
 impl From<crate::storage::StorageError> for GitLabError {
     fn from(e: crate::storage::StorageError) -> Self {
-        GitLabError::internal(&e)
+        GitLabError::database(&e)
     }
 }
 

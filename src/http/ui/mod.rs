@@ -22,6 +22,7 @@ mod throttle;
 mod views;
 
 pub use error::UiError;
+pub use session::CookieSettings;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
