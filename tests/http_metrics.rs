@@ -121,8 +121,8 @@ fn latency_labels_are_route_patterns_and_the_ring_and_build_are_shown() {
     for path in [
         "/api/v4/projects/1",
         "/api/v4/projects/2",
-        // Outside /api/v4 every GET path may be a project page of the web UI (GitLab's
-        // `/{path}`), so the unmatched one is an unknown API path.
+        // Outside /api/v4 any GET path may be a project page of the web UI (GitLab's
+        // `/{path}`, label `/{tail:.+}`), so the unmatched one is an unknown API path.
         "/api/v4/no/such/thing/4711",
     ] {
         s.http.get(s.url(path)).send().unwrap();

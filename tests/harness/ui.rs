@@ -53,6 +53,16 @@ impl Page {
     }
 }
 
+/// What a browser sends with every navigation: it accepts HTML.
+fn browser_headers() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT,
+        reqwest::header::HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+    );
+    headers
+}
+
 impl<'s> Visitor<'s> {
     /// A visitor with no cookies.
     pub fn new(server: &'s TestServer) -> Visitor<'s> {
@@ -60,6 +70,7 @@ impl<'s> Visitor<'s> {
             server,
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .default_headers(browser_headers())
                 .build()
                 .unwrap(),
             cookies: BTreeMap::new(),

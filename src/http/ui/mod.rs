@@ -28,7 +28,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
 
 /// The policy every UI answer carries: nothing but our own files, no framing, forms post
 /// only to us.
@@ -49,16 +49,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/", web::get().to(namespaces::dashboard))
             .configure(personal_tokens::configure)
             .configure(admin::configure)
-            .route("/groups/{tail:.+}", web::get().to(routes::group_get))
-            .route("/groups/{tail:.+}", web::post().to(routes::group_post))
-            .route("/{tail:.+}", web::get().to(routes::project_get))
-            .route("/{tail:.+}", web::post().to(routes::project_post))
+            // Any path may name a group or project page, but only a browser asks for one:
+            // other clients keep getting the JSON 404 for an unknown endpoint.
+            .route(
+                "/groups/{tail:.+}",
+                web::get().guard(browser()).to(routes::group_get),
+            )
+            .route(
+                "/groups/{tail:.+}",
+                web::post().guard(browser()).to(routes::group_post),
+            )
+            .route(
+                "/{tail:.+}",
+                web::get().guard(browser()).to(routes::project_get),
+            )
+            .route(
+                "/{tail:.+}",
+                web::post().guard(browser()).to(routes::project_post),
+            )
             .default_service(web::to(not_found)),
     );
 }
 
-async fn not_found() -> Result<HttpResponse, UiError> {
-    Err(UiError::NotFound)
+/// A request from a browser: it accepts HTML (every navigation and form post does).
+fn browser() -> impl guard::Guard {
+    guard::fn_guard(|ctx| accepts_html(ctx.head().headers()))
+}
+
+fn accepts_html(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Nothing here: an HTML page for a browser, the JSON error for anyone else.
+async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    if accepts_html(req.headers()) {
+        UiError::NotFound.error_response()
+    } else {
+        crate::http::error::ApiError::not_found("no such endpoint").error_response()
+    }
 }
 
 async fn security_headers(
