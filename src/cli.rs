@@ -1,13 +1,14 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
 pub mod audit;
+pub mod keys;
 pub mod namespaces;
 pub mod users;
 
 use crate::app::App;
 use crate::config::Config;
-use crate::jwt::{Algorithm, SigningKey};
 use clap::{Parser, Subcommand, ValueEnum};
+pub use keys::KeysCommand;
 pub use namespaces::HolderArgs;
 use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
 use std::io::{Read, Write};
@@ -72,20 +73,6 @@ pub enum VariablesFormat {
     Json,
 }
 
-/// `regauth keys …`
-#[derive(Subcommand, Debug)]
-pub enum KeysCommand {
-    /// Create a signing key and self-signed certificate in the keys directory.
-    Generate {
-        /// es256 or rs256 (default: the configured signing algorithm).
-        #[arg(long)]
-        algorithm: Option<Algorithm>,
-        /// Replace existing key files.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
 /// A command failure: printed to stderr, exit status 1.
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -100,17 +87,7 @@ pub fn run(cli: Cli) -> CliResult {
 pub fn run_with(cli: Cli, config: Config) -> CliResult {
     match cli.command {
         Command::Serve => serve(config),
-        Command::Keys(KeysCommand::Generate { algorithm, force }) => {
-            let algorithm = algorithm.unwrap_or(config.signing_algorithm);
-            let key = SigningKey::generate(&config.keys_dir, algorithm, force)?;
-            println!(
-                "created {} key in {} (kid {})",
-                key.algorithm(),
-                config.keys_dir.display(),
-                key.kid()
-            );
-            Ok(())
-        }
+        Command::Keys(cmd) => keys::run(&config, cmd),
         Command::Group(cmd) => namespaces::group(&open_app(&config)?, cmd),
         Command::Project(cmd) => namespaces::project(&open_app(&config)?, cmd),
         Command::Token(cmd) => namespaces::token(&open_app(&config)?, cmd),

@@ -11,7 +11,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+mod key_ring;
 pub mod ops;
+
+pub use key_ring::KeyRingSettings;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -55,6 +58,8 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// Its private key, PEM (`REGAUTH_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
+    pub key_ring: KeyRingSettings,
 }
 
 impl Default for Config {
@@ -80,6 +85,7 @@ impl Default for Config {
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
+            key_ring: KeyRingSettings::default(),
         }
     }
 }
@@ -152,7 +158,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS {
+        for key in KEYS.iter().chain(key_ring::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -168,6 +174,11 @@ impl Config {
         Ok(config)
     }
 
+    /// Where the certificate bundle and JWKS file are published for registries.
+    pub fn public_keys_dir(&self) -> PathBuf {
+        self.key_ring.public_dir(&self.keys_dir)
+    }
+
     /// Checks across keys: every service name is distinct.
     fn validate(&self) -> Result<(), ConfigError> {
         let mut names = vec![self.registry_service.as_str()];
@@ -179,6 +190,12 @@ impl Config {
                 });
             }
             names.push(&proxy.service);
+        }
+        if self.public_keys_dir() == self.keys_dir {
+            return Err(ConfigError::Invalid {
+                key: "public_keys_dir".into(),
+                message: "must differ from keys_dir: registries read it, and must never see the private keys".into(),
+            });
         }
         Ok(())
     }
@@ -242,7 +259,11 @@ impl Config {
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             "session_idle_timeout" => self.sessions.idle = session_seconds(value)?,
             "session_lifetime" => self.sessions.lifetime = session_seconds(value)?,
-            _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
+            k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ => {
+                let known = [KEYS, key_ring::KEYS].concat().join(", ");
+                return Err(format!("unknown key (known keys: {known})"));
+            }
         }
         Ok(())
     }

@@ -9,8 +9,8 @@ use crate::app::sealing::SealingKey;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
 use crate::http::Ops;
-use crate::jwt::SigningKey;
 use crate::jwt::issuer::Issuer;
+use crate::jwt::keyring::KeyRing;
 use crate::jwt::keys::KeyError;
 use crate::storage::{StorageError, Store};
 use actix_web::dev::Server;
@@ -47,6 +47,9 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     ops: Ops,
+    /// The signing keys, re-read every `reload_every` while serving.
+    ring: KeyRing,
+    reload_every: std::time::Duration,
 }
 
 /// Build the server `config` describes, on the system clock.
@@ -57,12 +60,13 @@ pub fn build(config: &Config) -> Result<Application, BuildError> {
 /// Build the server `config` describes, on `clock` (tests use a manual one).
 pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Application, BuildError> {
     let app = open_app_with_clock(config, clock)?;
-    let (key, created) = SigningKey::load_or_generate(&config.keys_dir, config.signing_algorithm)?;
-    if created {
-        tracing::info!(dir = %config.keys_dir.display(), kid = key.kid(), "created signing key and certificate");
-    }
-    let issuer = Issuer::new(
-        key,
+    let ring = KeyRing::open(
+        &config.keys_dir,
+        &config.public_keys_dir(),
+        config.signing_algorithm,
+    )?;
+    let issuer = Issuer::with_ring(
+        ring.clone(),
         config.issuer.clone(),
         config.token_lifetime,
         config.x5c,
@@ -99,6 +103,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         listener,
         addr,
         ops,
+        ring,
+        reload_every: std::time::Duration::from_secs(config.key_ring.reload_interval),
     })
 }
 
@@ -142,7 +148,9 @@ impl Application {
 
     /// Start serving; call inside an actix system. The returned server is a future that
     /// ends when the server stops, and hands out a handle to stop it.
+    /// Ring changes (`regauth keys …`) are picked up from then on, without a restart.
     pub fn start(self) -> std::io::Result<Server> {
+        actix_web::rt::spawn(crate::jwt::reload::watch(self.ring, self.reload_every));
         crate::http::server_with_ops(self.listener, self.service, self.forward, self.ci, self.ops)
     }
 

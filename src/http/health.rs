@@ -4,6 +4,7 @@
 
 use crate::app::registry_auth::TokenService;
 use crate::jwt::keys::{CERT_FILE, KEY_FILE};
+use crate::jwt::manifest::MANIFEST_FILE;
 use crate::storage::health;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpResponse, web};
@@ -67,15 +68,21 @@ fn database(service: &TokenService, readiness: &Readiness) -> Result<(), String>
     Ok(())
 }
 
-/// The key in memory signs, and the files it came from are still there: without them a
+/// The active key in memory signs, and the files of the ring are still there: without them a
 /// restart would make a new key that the registry does not trust.
 fn signing_key(service: &TokenService, readiness: &Readiness) -> Result<(), String> {
-    let key = service.issuer().key();
+    let snapshot = service.issuer().ring().snapshot();
+    let key = snapshot.signer(time::OffsetDateTime::now_utc());
     if key.sign(b"readiness").is_empty() {
         return Err("the signing key made an empty signature".into());
     }
     if let Some(dir) = &readiness.keys_dir {
-        for name in [KEY_FILE, CERT_FILE] {
+        let entry = snapshot.manifest().keys.iter().find(|e| e.kid == key.kid());
+        let files = match entry {
+            Some(e) => vec![MANIFEST_FILE, e.key_file.as_str(), e.cert_file.as_str()],
+            None => vec![KEY_FILE, CERT_FILE],
+        };
+        for name in files {
             let path = dir.join(name);
             if !path.is_file() {
                 return Err(format!("{} is missing", path.display()));

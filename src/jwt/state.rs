@@ -23,15 +23,20 @@ pub struct RingState {
 }
 
 impl Issuer {
-    /// The ring's state now. With one key, that key is both active and the only one published.
+    /// The ring's state now: the key that signs and every key published for verification.
     pub fn ring_state(&self) -> RingState {
-        let key = self.key();
+        let snapshot = self.ring().snapshot();
+        let now = time::OffsetDateTime::now_utc();
         RingState {
-            active_kid: key.kid().to_owned(),
-            published: vec![PublishedKey {
-                kid: key.kid().to_owned(),
-                algorithm: key.algorithm(),
-            }],
+            active_kid: snapshot.signer(now).kid().to_owned(),
+            published: snapshot
+                .published()
+                .into_iter()
+                .map(|key| PublishedKey {
+                    kid: key.kid().to_owned(),
+                    algorithm: key.algorithm(),
+                })
+                .collect(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod certs;
 pub mod clients;
 pub mod flows;
 pub mod oci;
+pub mod pulls;
 pub mod stack;
 
 use std::io::{Read, Write};

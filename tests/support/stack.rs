@@ -100,8 +100,10 @@ pub struct Regauth {
     pub addr: String,
     /// `https` when `REGAUTH_TLS_CERT` was given, else `http`.
     pub scheme: &'static str,
-    /// Directory holding `signing-key.pem` and `signing-cert.pem`.
+    /// Directory holding the private keys (`signing-key.pem`, …): regauth's alone.
     pub keys_dir: PathBuf,
+    /// Directory holding `certs.pem` and `jwks.json`: all a registry is given.
+    pub public_dir: PathBuf,
 }
 
 impl Regauth {
@@ -109,6 +111,7 @@ impl Regauth {
     /// settings (`REGAUTH_EXTERNAL_AUTHORIZATION`, …).
     pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, &str)]) -> Regauth {
         let keys_dir = dir.join("keys");
+        let public_dir = dir.join("public");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
             (
@@ -116,6 +119,7 @@ impl Regauth {
                 path_string(&dir.join("data/regauth.db")),
             ),
             ("REGAUTH_KEYS_DIR", path_string(&keys_dir)),
+            ("REGAUTH_PUBLIC_KEYS_DIR", path_string(&public_dir)),
             ("REGAUTH_ISSUER", "regauth".to_owned()),
             ("REGAUTH_TOKEN_LIFETIME", "900".to_owned()),
             ("REGAUTH_SIGNING_ALGORITHM", signing.algorithm.to_owned()),
@@ -165,6 +169,7 @@ impl Regauth {
             addr: addr.to_owned(),
             scheme: if scheme == "https" { "https" } else { "http" },
             keys_dir,
+            public_dir,
         };
         regauth.wait_healthy();
         regauth
@@ -252,11 +257,16 @@ impl Regauth {
         read_text(&self.process.log)
     }
 
-    /// Sends SIGHUP to the server (it reloads its TLS certificate).
+    /// Sends SIGHUP to the server (it reloads its TLS certificate and its key ring).
     pub fn hangup(&self) {
         let pid = self.process.child.id().to_string();
         let status = Command::new("kill").args(["-HUP", &pid]).status();
         assert!(status.is_ok_and(|s| s.success()), "kill -HUP {pid} failed");
+    }
+
+    /// The server's process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.process.child.id()
     }
 
     /// Revokes a deploy token.
@@ -314,7 +324,7 @@ impl Registry {
                 (spec.template_addr, host.clone()),
                 ("127.0.0.1:5001", regauth.addr.clone()),
                 ("/var/lib/registry", path_string(&storage)),
-                ("/var/lib/regauth/keys", path_string(&regauth.keys_dir)),
+                ("/var/lib/regauth/public", path_string(&regauth.public_dir)),
             ];
             replace.extend(spec.replace.iter().cloned());
             let config = render_template(spec.template, &template, &replace);
