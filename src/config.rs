@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 mod forward;
 mod key_ring;
+pub mod network;
 pub mod ops;
 
 pub use key_ring::KeyRingSettings;
@@ -52,6 +53,8 @@ pub struct Config {
     /// How long web UI sessions last: idle (`REGAUTH_SESSION_IDLE_TIMEOUT`) and in all
     /// (`REGAUTH_SESSION_LIFETIME`), in seconds.
     pub sessions: SessionPolicy,
+    /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
+    pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
     pub log_format: ops::LogFormat,
     /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
@@ -82,6 +85,7 @@ impl Default for Config {
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
             sessions: SessionPolicy::default(),
+            network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
@@ -158,7 +162,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS.iter().chain(key_ring::KEYS) {
+        for key in KEYS.iter().chain(key_ring::KEYS).chain(network::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -260,8 +264,9 @@ impl Config {
             "session_idle_timeout" => self.sessions.idle = session_seconds(value)?,
             "session_lifetime" => self.sessions.lifetime = session_seconds(value)?,
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ if self.network.set(key, value)? => {}
             _ => {
-                let known = [KEYS, key_ring::KEYS].concat().join(", ");
+                let known = [KEYS, key_ring::KEYS, network::KEYS].concat().join(", ");
                 return Err(format!("unknown key (known keys: {known})"));
             }
         }

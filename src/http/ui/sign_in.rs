@@ -85,7 +85,7 @@ pub async fn submit(
     let signed_in = match outcome {
         Ok(signed_in) => signed_in,
         Err(SignInError::Refused) => {
-            throttle::failed(&req, &username)?;
+            throttle::failed(&req, &username, "wrong username or password")?;
             return page(
                 &req,
                 username,
