@@ -256,3 +256,72 @@ fn a_blocked_users_session_and_tokens_stop_at_once() {
     );
     assert_eq!(api_user(alice_pat.secret.expose()), 200, "unblocked");
 }
+
+#[test]
+fn the_dashboard_lists_what_the_api_would_find_and_filters_it() {
+    let server = server();
+    person(
+        &server,
+        "dev",
+        false,
+        Some(("acme/backend/api", AccessLevel::Developer)),
+    );
+    let mut v = Visitor::new(&server);
+    v.sign_in("dev");
+    let all = v.get("/");
+    for shown in [
+        "/acme/backend/api",
+        "/acme/pub",
+        "/groups/acme",
+        "/groups/acme/backend",
+    ] {
+        assert!(
+            all.body.contains(&format!("href=\"{shown}\"")),
+            "{shown} listed"
+        );
+    }
+    for hidden in [
+        "/acme/frontend/web",
+        "/other/app",
+        "/groups/other",
+        "/groups/acme/frontend",
+    ] {
+        assert!(
+            !all.body.contains(&format!("href=\"{hidden}\"")),
+            "{hidden} hidden"
+        );
+    }
+    let filtered = v.get("/?filter=PUB");
+    assert!(filtered.body.contains("href=\"/acme/pub\""));
+    assert!(!filtered.body.contains("href=\"/acme/backend/api\""));
+    assert!(filtered.body.contains("No groups match “PUB”"));
+}
+
+#[test]
+fn expired_tokens_are_listed_apart_from_the_active_ones() {
+    let server = server();
+    person(
+        &server,
+        "alice",
+        false,
+        Some(("acme/backend/api", AccessLevel::Maintainer)),
+    );
+    let project = HolderRef::Project("acme/backend/api");
+    server.token(project, &["read_registry"]);
+    server.token_expiring(project, &["read_registry"], Some("2026-11-26"));
+    server.clock.set(server.app.now() + time::Duration::days(2));
+    let mut v = Visitor::new(&server);
+    v.sign_in("alice");
+    let page = v.get(SETTINGS);
+    assert!(
+        page.body.contains("Active Deploy Tokens (1)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Revoked and expired deploy tokens (1)"));
+    assert!(
+        page.body
+            .contains("<span class=\"badge revoked\">Expired</span>")
+    );
+    assert!(page.body.contains("<td>2026-11-26</td>"));
+}
