@@ -325,3 +325,44 @@ fn expired_tokens_are_listed_apart_from_the_active_ones() {
     );
     assert!(page.body.contains("<td>2026-11-26</td>"));
 }
+
+#[test]
+fn changes_made_in_the_pages_are_in_the_audit_trail_with_who_and_from_where() {
+    let server = server();
+    person(&server, "root", true, None);
+    person(&server, "alice", false, None);
+    let mut root = Visitor::new(&server);
+    root.sign_in("root");
+    let token = root.token_of("/admin/users");
+    root.post(
+        "/admin/users/alice/block",
+        &[("authenticity_token", &token)],
+    );
+    let members = "/acme/pub/-/members";
+    let add = [
+        ("authenticity_token", token.as_str()),
+        ("username", "alice"),
+        ("role", "30"),
+    ];
+    assert_eq!(root.post(members, &add).status, 303);
+    let remove = format!("{members}/alice/remove");
+    assert_eq!(root.post(&remove, &add[..1]).status, 303);
+    let query = regauth::storage::audit::AuditQuery {
+        since: None,
+        offset: 0,
+        limit: 10,
+    };
+    let (events, _) = server.app.audit_events(&query).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        &actions[..3],
+        ["member.removed", "member.added", "user.blocked"],
+        "newest first"
+    );
+    for event in &events[..3] {
+        assert_eq!(event.author_name, "root");
+        assert_eq!(event.author_token_id, None, "a web session, not a token");
+        assert_eq!(event.ip_address.as_deref(), Some("127.0.0.1"));
+        assert_eq!(event.entity_path, "alice");
+    }
+}

@@ -6,6 +6,7 @@
 use super::AppError;
 use super::access::{AccessError, Brand, GroupAccess, ProjectAccess};
 use super::acting::{Acting, Writing};
+use super::audit::event::{Action, Event};
 use super::users::insert_user_checked;
 use crate::domain::password::PasswordHash;
 use crate::domain::role::{AccessLevel, MemberOf};
@@ -107,6 +108,7 @@ impl<'t> Writing<'t> {
         let now = self.now();
         let user = insert_user_checked(self.tx, username, is_admin, now)?;
         self.tx.set_password_hash(user.id, &hash)?;
+        self.record(&Event::user(Action::UserCreated, &user))?;
         Ok(user)
     }
 
@@ -120,7 +122,9 @@ impl<'t> Writing<'t> {
     ) -> Result<User, AccessError> {
         let user = self.other_user(username)?;
         self.tx.set_admin(user.id, is_admin)?;
-        Ok(User { is_admin, ..user })
+        let user = User { is_admin, ..user };
+        self.record(&Event::user(Action::UserChanged, &user).with("is_admin", is_admin))?;
+        Ok(user)
     }
 
     /// Block `username` (their sessions end, they cannot sign in, their tokens stop
@@ -137,6 +141,12 @@ impl<'t> Writing<'t> {
         if blocked {
             self.tx.delete_sessions_of(user.id)?;
         }
+        let action = if blocked {
+            Action::UserBlocked
+        } else {
+            Action::UserUnblocked
+        };
+        self.record(&Event::user(action, &user))?;
         Ok(User { blocked, ..user })
     }
 
@@ -154,6 +164,12 @@ impl<'t> Writing<'t> {
         }
         let now = self.now();
         self.tx.set_membership(user.id, &manager.of, level, now)?;
+        self.record(&Event::member(
+            Action::MemberAdded,
+            &user,
+            &manager.of,
+            Some(level),
+        ))?;
         Ok(user)
     }
 
@@ -170,6 +186,12 @@ impl<'t> Writing<'t> {
         }
         let now = self.now();
         self.tx.set_membership(user.id, &manager.of, level, now)?;
+        self.record(&Event::member(
+            Action::MemberChanged,
+            &user,
+            &manager.of,
+            Some(level),
+        ))?;
         Ok(user)
     }
 
@@ -183,6 +205,12 @@ impl<'t> Writing<'t> {
         if !self.tx.remove_membership(user.id, &manager.of)? {
             return Err(AccessError::NotFound("Member"));
         }
+        self.record(&Event::member(
+            Action::MemberRemoved,
+            &user,
+            &manager.of,
+            None,
+        ))?;
         Ok(user)
     }
 

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod acting;
 pub mod admin;
+pub mod audit;
 pub mod browse;
 pub mod ci_variables;
 pub mod deploy_tokens;
@@ -15,6 +16,7 @@ pub mod registry_auth;
 pub mod sealing;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::session::SessionPolicy;
 use crate::storage::{StorageError, Store};
@@ -110,6 +112,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     sealing: Option<SealingKey>,
     sessions: SessionPolicy,
+    records: Arc<audit::Records>,
 }
 
 impl App {
@@ -125,6 +128,7 @@ impl App {
             clock,
             sealing: None,
             sessions: SessionPolicy::default(),
+            records: Arc::default(),
         }
     }
 

@@ -5,29 +5,50 @@
 //! everything is synchronous, and async callers run it on the blocking pool.
 
 pub mod accounts;
+pub mod audit;
 pub mod health;
 pub mod migrations;
 pub mod namespaces;
 pub mod sqlite;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 pub use accounts::{AccountReads, AccountWrites};
+pub use audit::{AuditReads, AuditWrites};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
+pub use webhooks::{WebhookReads, WebhookWrites};
 
 use std::path::Path;
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + AccountReads {}
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads {}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads + AccountReads> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
-pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites {}
+pub trait Writes:
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + AccountWrites
+{
+}
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites> Writes for T {}
+impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + AccountWrites> Writes
+    for T
+{
+}
+
+/// The lookups of the audit trail and the webhook outbox (one bound, so the areas other
+/// changes add to [`Reads`] merge apart from these).
+pub trait Observed: AuditReads + WebhookReads {}
+
+impl<T: AuditReads + WebhookReads> Observed for T {}
+
+/// The changes of the audit trail and the webhook outbox.
+pub trait Recorded: AuditWrites + WebhookWrites {}
+
+impl<T: AuditWrites + WebhookWrites> Recorded for T {}
 
 /// A storage failure. Never carries secrets, and never a driver type: a backend turns its
 /// driver's errors into these.

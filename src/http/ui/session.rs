@@ -107,5 +107,13 @@ where
 {
     let secret = form_secret(req, form)?;
     let app = service.app().clone();
-    web::block(move || app.writing_session(Some(&secret), |acting| work(acting, &secret))).await?
+    // The audit trail names the client, as the API's writes do.
+    let client = crate::http::client::client_addr(req);
+    web::block(move || {
+        app.writing_session(Some(&secret), |acting| {
+            acting.from_client(client);
+            work(acting, &secret)
+        })
+    })
+    .await?
 }
