@@ -11,6 +11,7 @@ pub mod migrations;
 pub mod namespaces;
 pub mod sqlite;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 pub mod webhooks;
 
@@ -18,6 +19,7 @@ pub use accounts::{AccountReads, AccountWrites};
 pub use audit::{AuditReads, AuditWrites};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
+pub use usage::{UsageWrites, UsedToken};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
 pub use webhooks::{WebhookReads, WebhookWrites};
 
@@ -30,12 +32,19 @@ impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads>
 
 /// What a write transaction offers: every lookup and every change.
 pub trait Writes:
-    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + AccountWrites
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites + AccountWrites
 {
 }
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + AccountWrites> Writes
-    for T
+impl<
+    T: Reads
+        + NamespaceWrites
+        + DeployTokenWrites
+        + UserWrites
+        + Recorded
+        + UsageWrites
+        + AccountWrites,
+> Writes for T
 {
 }
 

@@ -172,6 +172,8 @@ fn create_in(
         scopes: typed.scopes.iter().map(String::as_str).collect(),
         username: typed.username.as_deref(),
         expires_at: typed.expires_at.as_deref(),
+        // The document's form has no repository restriction: the API sets one.
+        repositories: None,
     };
     match acting.create_deploy_token_as(&manager, &fields) {
         Ok(created) => {

@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod namespaces;
 mod tokens;
+mod usage;
 mod users;
 mod webhooks;
 

@@ -1,4 +1,4 @@
--- The PostgreSQL twin of sqlite/0006_web_ui.sql (wired when the PostgreSQL backend lands):
+-- The PostgreSQL twin of sqlite/0008_web_ui.sql (wired when the PostgreSQL backend lands):
 -- passwords as argon2id PHC strings, the blocked state, and sessions by the SHA-256 digest
 -- of their secret; instants as Unix seconds.
 ALTER TABLE users ADD COLUMN password_hash TEXT;
