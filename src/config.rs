@@ -4,6 +4,7 @@
 
 use crate::domain::forward::{HeaderFamily, Route, default_routes};
 use crate::domain::proxy::ProxyService;
+use crate::domain::session::SessionPolicy;
 use crate::jwt::Algorithm;
 use crate::storage::Location;
 use serde::Deserialize;
@@ -51,6 +52,9 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// How long web UI sessions last: idle (`REGAUTH_SESSION_IDLE_TIMEOUT`) and in all
+    /// (`REGAUTH_SESSION_LIFETIME`), in seconds.
+    pub sessions: SessionPolicy,
     /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
     pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
@@ -90,6 +94,7 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            sessions: SessionPolicy::default(),
             network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
@@ -148,6 +153,8 @@ const KEYS: &[&str] = &[
     "external_authorization",
     "ci_registry",
     "forward_auth_headers",
+    "session_idle_timeout",
+    "session_lifetime",
     "log_format",
     "tls_cert",
     "tls_key",
@@ -270,6 +277,8 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            "session_idle_timeout" => self.sessions.idle = session_seconds(value)?,
+            "session_lifetime" => self.sessions.lifetime = session_seconds(value)?,
             "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
             "last_used_interval" => {
                 self.last_used_interval =
@@ -328,6 +337,16 @@ fn proxy(service: Option<&str>, group: Option<&str>) -> Result<ProxyService, Str
         None => None,
     };
     Ok(ProxyService { service, group })
+}
+
+/// A session timeout: 60 seconds to 30 days.
+fn session_seconds(value: &str) -> Result<time::Duration, String> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|s| (60..=30 * 86_400).contains(s))
+        .map(time::Duration::seconds)
+        .ok_or_else(|| format!("{value:?} is not a number of seconds from 60 to 2592000"))
 }
 
 /// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.

@@ -33,7 +33,6 @@ use super::access::{AccessError, Brand, Caller, GroupAccess, GroupCreator, Need,
 use super::audit::{Actor, Origin};
 use super::namespaces::{group_by_key, project_by_key};
 use super::users::{is_personal_token, user_credential};
-use crate::domain::namespace::Visibility;
 use crate::domain::token::PlainToken;
 use crate::storage::{Reads, StorageError, UsedToken, Writes};
 use std::net::IpAddr;
@@ -135,7 +134,8 @@ fn caller_in<S: Reads + ?Sized>(
 }
 
 impl<'t, S: Reads + ?Sized> Acting<'t, S> {
-    fn new(app: &'t App, tx: &'t mut S, caller: Caller) -> Acting<'t, S> {
+    /// `caller`, authenticated in `tx`, acting in it.
+    pub(super) fn new(app: &'t App, tx: &'t mut S, caller: Caller) -> Acting<'t, S> {
         Acting {
             app,
             tx,
@@ -203,10 +203,10 @@ impl<'t, S: Reads + ?Sized> Acting<'t, S> {
     pub fn project_access(&mut self, key: &str) -> Result<ProjectAccess<'t>, AccessError> {
         let not_found = || AccessError::NotFound("Project");
         let project = project_by_key(self.tx, key)?.ok_or_else(not_found)?;
-        let role = self.caller.role_on_project(&project);
-        if role.is_none() && project.visibility == Visibility::Private {
+        if !self.caller.sees_project(&project) {
             return Err(not_found());
         }
+        let role = self.caller.role_on_project(&project);
         let group = self
             .tx
             .group_by_id(project.group_id)?
@@ -224,13 +224,10 @@ impl<'t, S: Reads + ?Sized> Acting<'t, S> {
     /// it), a role somewhere below it, or a group that is not private.
     pub fn group_access(&mut self, key: &str) -> Result<GroupAccess<'t>, AccessError> {
         let group = group_by_key(self.tx, key)?.ok_or(AccessError::NotFound("Group"))?;
-        let role = self.caller.role_on_group(&group.path);
-        let visible = role.is_some()
-            || self.caller.member_below(&group.path)
-            || group.visibility != Visibility::Private;
-        if !visible {
+        if !self.caller.sees_group(&group) {
             return Err(AccessError::NotFound("Group"));
         }
+        let role = self.caller.role_on_group(&group.path);
         Ok(GroupAccess {
             chain: self.tx.group_chain(&group.path)?,
             role,

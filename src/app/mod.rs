@@ -4,7 +4,9 @@
 
 pub mod access;
 pub mod acting;
+pub mod admin;
 pub mod audit;
+pub mod browse;
 pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
@@ -13,9 +15,11 @@ pub mod last_used;
 pub mod namespaces;
 pub mod registry_auth;
 pub mod sealing;
+pub mod sessions;
 pub mod users;
 pub mod webhooks;
 
+use crate::domain::session::SessionPolicy;
 use crate::storage::{StorageError, Store, UsedToken};
 use last_used::LastUsed;
 use sealing::{SealError, SealingKey};
@@ -110,6 +114,7 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     sealing: Option<SealingKey>,
+    sessions: SessionPolicy,
     records: Arc<audit::Records>,
     last_used: Arc<LastUsed>,
 }
@@ -126,9 +131,21 @@ impl App {
             store,
             clock,
             sealing: None,
+            sessions: SessionPolicy::default(),
             records: Arc::default(),
             last_used: Arc::new(LastUsed::new(last_used::DEFAULT_INTERVAL)),
         }
+    }
+
+    /// The same application with web sessions lasting as `policy` says.
+    pub fn with_session_policy(mut self, policy: SessionPolicy) -> App {
+        self.sessions = policy;
+        self
+    }
+
+    /// How long web sessions last.
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.sessions
     }
 
     /// The same application recording tokens' last use at most once per token per

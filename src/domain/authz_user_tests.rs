@@ -34,6 +34,7 @@ fn credential(who: &Who) -> UserCredential {
             username: "alice".into(),
             is_admin: who.admin,
             created_at: datetime!(2026-01-01 0:00 UTC),
+            blocked: false,
         },
         token: PersonalAccessToken {
             id: 3,

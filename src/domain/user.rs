@@ -152,6 +152,8 @@ pub struct User {
     pub is_admin: bool,
     /// Creation time.
     pub created_at: OffsetDateTime,
+    /// Blocked by an administrator: cannot sign in, and their tokens do not work.
+    pub blocked: bool,
 }
 
 /// A stored personal access token (never its secret).

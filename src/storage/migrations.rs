@@ -52,9 +52,14 @@ pub const STEPS: &[Step] = &[
         postgres: include_str!("migrations/postgres/0007_last_used.sql"),
     },
     Step {
+        name: "web_ui",
+        sqlite: include_str!("migrations/sqlite/0008_web_ui.sql"),
+        postgres: include_str!("migrations/postgres/0008_web_ui.sql"),
+    },
+    Step {
         name: "ids_never_reused",
-        sqlite: include_str!("migrations/sqlite/0008_ids_never_reused.sql"),
-        postgres: include_str!("migrations/postgres/0008_ids_never_reused.sql"),
+        sqlite: include_str!("migrations/sqlite/0009_ids_never_reused.sql"),
+        postgres: include_str!("migrations/postgres/0009_ids_never_reused.sql"),
     },
 ];
 

@@ -4,6 +4,7 @@
 //! Each backend is a sibling module (`sqlite`, `postgres`) implementing the same small
 //! traits; everything is synchronous, and async callers run it on the blocking pool.
 
+pub mod accounts;
 pub mod audit;
 pub mod health;
 mod location;
@@ -16,6 +17,7 @@ pub mod usage;
 pub mod users;
 pub mod webhooks;
 
+pub use accounts::{AccountReads, AccountWrites};
 pub use audit::{AuditReads, AuditWrites};
 pub use location::{Location, PostgresUrl};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
@@ -25,18 +27,25 @@ pub use users::{NewPersonalToken, UserReads, UserWrites};
 pub use webhooks::{WebhookReads, WebhookWrites};
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed {}
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads {}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
 pub trait Writes:
-    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites + AccountWrites
 {
 }
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites> Writes
-    for T
+impl<
+    T: Reads
+        + NamespaceWrites
+        + DeployTokenWrites
+        + UserWrites
+        + Recorded
+        + UsageWrites
+        + AccountWrites,
+> Writes for T
 {
 }
 

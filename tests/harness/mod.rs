@@ -5,6 +5,7 @@
 #[path = "../backend/mod.rs"]
 pub mod backend;
 pub mod forward;
+pub mod ui;
 
 use backend::TestDatabase;
 use regauth::app::deploy_tokens::CreateDeployToken;

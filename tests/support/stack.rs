@@ -211,6 +211,16 @@ impl Regauth {
         )
     }
 
+    /// Runs `regauth ARGS…` feeding `stdin` (a password), with this server's environment.
+    pub fn cli_input(&self, args: &[&str], stdin: &str) -> Run {
+        run(
+            Command::new(env!("CARGO_BIN_EXE_regauth"))
+                .args(args)
+                .envs(self.env.iter().map(|(key, value)| (*key, value))),
+            Some(stdin),
+        )
+    }
+
     /// Runs an admin command that must succeed.
     pub fn admin(&self, args: &[&str]) -> Run {
         self.cli(args).expect_success("regauth admin command")

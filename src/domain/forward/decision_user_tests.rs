@@ -18,6 +18,7 @@ fn user(name: &str, of: Option<MemberOf>, role: AccessLevel, scopes: &[&str]) ->
             username: name.into(),
             is_admin: false,
             created_at: datetime!(2026-01-01 0:00 UTC),
+            blocked: false,
         },
         token: PersonalAccessToken {
             id: 3,

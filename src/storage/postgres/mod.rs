@@ -16,6 +16,7 @@
 //! issuance, which only reads: read transactions take no lock and see one snapshot
 //! (REPEATABLE READ, READ ONLY).
 
+mod accounts;
 mod audit;
 mod namespaces;
 mod tls;

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 macro_rules! users {
     ($rest:literal) => {
         concat!(
-            "SELECT id, username, is_admin, created_at FROM users ",
+            "SELECT id, username, is_admin, created_at, blocked_at FROM users ",
             $rest
         )
     };
@@ -29,12 +29,13 @@ macro_rules! tokens {
     };
 }
 
-fn user_row(r: &Row) -> Result<User, StorageError> {
+pub(super) fn user_row(r: &Row) -> Result<User, StorageError> {
     Ok(User {
         id: r.try_get(0)?,
         username: r.try_get(1)?,
         is_admin: r.try_get(2)?,
         created_at: from_unix(r.try_get(3)?)?,
+        blocked: r.try_get::<_, Option<i64>>(4)?.is_some(),
     })
 }
 
@@ -164,7 +165,7 @@ impl UserWrites for Tx<'_> {
     ) -> Result<User, StorageError> {
         let row = self.one(
             "INSERT INTO users (username, is_admin, created_at) VALUES ($1, $2, $3) \
-             RETURNING id, username, is_admin, created_at",
+             RETURNING id, username, is_admin, created_at, blocked_at",
             &[&username, &is_admin, &to_unix(now)],
         )?;
         user_row(&row)

@@ -1,6 +1,7 @@
 //! The SQLite backend: a small pool of connections to one file in WAL mode. It owns the
 //! connections and transactions; the area modules implement the storage traits on [`Tx`].
 
+mod accounts;
 mod audit;
 mod namespaces;
 mod tokens;

@@ -8,16 +8,17 @@ use crate::storage::{NewPersonalToken, StorageError, UserReads, UserWrites};
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-const USER_COLUMNS: &str = "id, username, is_admin, created_at";
+pub(super) const USER_COLUMNS: &str = "id, username, is_admin, created_at, blocked_at";
 pub(super) const TOKEN_COLUMNS: &str =
     "id, user_id, name, scopes, expires_at, revoked_at, created_at, last_used_at";
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         username: r.get(1)?,
         is_admin: r.get(2)?,
         created_at: from_unix(r.get(3)?)?,
+        blocked: r.get::<_, Option<i64>>(4)?.is_some(),
     })
 }
 

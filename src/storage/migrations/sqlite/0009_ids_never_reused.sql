@@ -69,12 +69,15 @@ DROP TABLE refresh_tokens;
 ALTER TABLE refresh_tokens_new RENAME TO refresh_tokens;
 
 CREATE TABLE users_new (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    username    TEXT NOT NULL UNIQUE,
-    is_admin    INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
-    created_at  INTEGER NOT NULL
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    username       TEXT NOT NULL UNIQUE,
+    is_admin       INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    password_hash  TEXT,
+    blocked_at     INTEGER
 );
-INSERT INTO users_new SELECT id, username, is_admin, created_at FROM users;
+INSERT INTO users_new
+    SELECT id, username, is_admin, created_at, password_hash, blocked_at FROM users;
 DROP TABLE users;
 ALTER TABLE users_new RENAME TO users;
 
@@ -125,3 +128,15 @@ INSERT INTO user_refresh_tokens_new
     SELECT id, digest, personal_access_token_id, service, created_at FROM user_refresh_tokens;
 DROP TABLE user_refresh_tokens;
 ALTER TABLE user_refresh_tokens_new RENAME TO user_refresh_tokens;
+
+CREATE TABLE sessions_new (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    digest        BLOB NOT NULL UNIQUE,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    created_at    INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL
+);
+INSERT INTO sessions_new SELECT id, digest, user_id, created_at, last_seen_at FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions_new RENAME TO sessions;
+CREATE INDEX sessions_user ON sessions(user_id);
