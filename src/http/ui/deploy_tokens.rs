@@ -9,7 +9,7 @@ use super::form::Form;
 use super::namespaces::{Target, resolve};
 use super::pages::{ConfirmPage, DeployTokensPage};
 use super::session::{chrome, reading, session_secret, writing};
-use super::views::{CreatedView, TokenForm, TokenRow, date, deploy_scopes, expiry};
+use super::views::{CreatedView, TokenForm, TokenRow, date, deploy_scopes, expiry, last_use};
 use super::{UiError, error::render};
 use crate::app::AppError;
 use crate::app::access::AccessError;
@@ -113,6 +113,7 @@ fn rows(tokens: &[DeployToken], now: OffsetDateTime) -> (Vec<TokenRow>, Vec<Toke
         username: t.username.clone(),
         created: date(t.created_at),
         expires: expiry(t.expires_at),
+        last_used: last_use(t.last_used_at),
         scopes: t.scopes.names().join(", "),
         status: if t.revoked { "Revoked" } else { "Expired" },
     };

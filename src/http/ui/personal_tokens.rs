@@ -7,7 +7,7 @@ use super::flash::{self, NewSecret};
 use super::form::Form;
 use super::pages::{ConfirmPage, PersonalTokensPage};
 use super::session::{chrome, reading, removal, session_secret, writing};
-use super::views::{CreatedView, TokenForm, TokenRow, date, expiry, personal_scopes};
+use super::views::{CreatedView, TokenForm, TokenRow, date, expiry, last_use, personal_scopes};
 use super::{UiError, error::render};
 use crate::app::registry_auth::TokenService;
 use crate::app::users::CreatePersonalToken;
@@ -79,6 +79,7 @@ async fn render_page(
             username: String::new(),
             created: date(t.created_at),
             expires: expiry(t.expires_at),
+            last_used: last_use(t.last_used_at),
             scopes: t.scopes.names().join(", "),
             status: if t.revoked { "Revoked" } else { "Expired" },
         };

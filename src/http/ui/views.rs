@@ -190,6 +190,8 @@ pub struct TokenRow {
     pub created: String,
     /// Expiry date, or "Never".
     pub expires: String,
+    /// Date of the last use, or "Never".
+    pub last_used: String,
     /// Scopes, comma-separated.
     pub scopes: String,
     /// "Revoked" or "Expired" (inactive rows).
@@ -205,6 +207,12 @@ pub fn date(t: OffsetDateTime) -> String {
 /// An expiry as a table shows it.
 pub fn expiry(t: Option<OffsetDateTime>) -> String {
     t.map_or_else(|| "Never".to_owned(), date)
+}
+
+/// A last use as a table shows it.
+pub fn last_use(t: Option<OffsetDateTime>) -> String {
+    // Same shape as an expiry: a date, or "Never".
+    expiry(t)
 }
 
 /// A role as a badge shows it (`Maintainer`).
