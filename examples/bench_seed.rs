@@ -211,6 +211,7 @@ fn create_token(
         scopes: scopes.to_vec(),
         username: None,
         expires_at: (index % 2 == 1).then_some("2099-01-01"),
+        repositories: None,
     })?)
 }
 
@@ -311,6 +312,7 @@ fn refresh_token(service: &TokenService, login: &Login) -> Result<String> {
             secret: PlainToken::from_client(&login.secret),
         },
         offline: true,
+        client: None,
     })?;
     grant
         .refresh_token

@@ -4,6 +4,7 @@
 
 use crate::domain::forward::{HeaderFamily, Route, default_routes};
 use crate::domain::proxy::ProxyService;
+use crate::domain::session::SessionPolicy;
 use crate::jwt::Algorithm;
 use crate::storage::Location;
 use serde::Deserialize;
@@ -12,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 mod forward;
 mod key_ring;
+pub mod network;
 pub mod ops;
+mod webhooks;
 
 pub use key_ring::KeyRingSettings;
 
@@ -52,14 +55,27 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// How long web UI sessions last: idle (`REGAUTH_SESSION_IDLE_TIMEOUT`) and in all
+    /// (`REGAUTH_SESSION_LIFETIME`), in seconds.
+    pub sessions: SessionPolicy,
+    /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
+    pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
     pub log_format: ops::LogFormat,
     /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
     pub tls_cert: Option<PathBuf>,
     /// Its private key, PEM (`REGAUTH_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// Where expiry and revocation notices go (`[[webhook]]` tables in the file).
+    pub webhooks: Vec<crate::domain::webhook::Webhook>,
+    /// Seconds between two rounds of the webhook worker (`REGAUTH_WEBHOOK_INTERVAL`).
+    pub webhook_interval: u64,
     /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
     pub key_ring: KeyRingSettings,
+    /// Seconds between writes of tokens' last use, and the window within which a token's
+    /// uses make one write (`REGAUTH_LAST_USED_INTERVAL`, 0 to 3600, default 60; 0: not
+    /// recorded).
+    pub last_used_interval: u64,
 }
 
 impl Default for Config {
@@ -82,10 +98,15 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            sessions: SessionPolicy::default(),
+            network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
+            webhooks: Vec::new(),
+            webhook_interval: 60,
             key_ring: KeyRingSettings::default(),
+            last_used_interval: 60,
         }
     }
 }
@@ -137,9 +158,13 @@ const KEYS: &[&str] = &[
     "external_authorization",
     "ci_registry",
     "forward_auth_headers",
+    "session_idle_timeout",
+    "session_lifetime",
     "log_format",
     "tls_cert",
     "tls_key",
+    "webhook_interval",
+    "last_used_interval",
 ];
 
 impl Config {
@@ -157,7 +182,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS.iter().chain(key_ring::KEYS) {
+        for key in KEYS.iter().chain(key_ring::KEYS).chain(network::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -215,6 +240,7 @@ impl Config {
                 "forward_auth_route" => {
                     forward::routes_from_toml(value).map(|r| self.forward_auth_routes = r)
                 }
+                "webhook" => webhooks::webhooks_from_toml(value).map(|w| self.webhooks = w),
                 _ => self.set(&key, &scalar_text(value)),
             };
             outcome.map_err(|message| ConfigError::Invalid { key, message })?;
@@ -257,9 +283,19 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            "session_idle_timeout" => self.sessions.idle = session_seconds(value)?,
+            "session_lifetime" => self.sessions.lifetime = session_seconds(value)?,
+            "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
+            "last_used_interval" => {
+                self.last_used_interval =
+                    value.parse().ok().filter(|s| *s <= 3600).ok_or_else(|| {
+                        format!("{value:?} is not a number of seconds from 0 to 3600")
+                    })?
+            }
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ if self.network.set(key, value)? => {}
             _ => {
-                let known = [KEYS, key_ring::KEYS].concat().join(", ");
+                let known = [KEYS, key_ring::KEYS, network::KEYS].concat().join(", ");
                 return Err(format!("unknown key (known keys: {known})"));
             }
         }
@@ -307,6 +343,16 @@ fn proxy(service: Option<&str>, group: Option<&str>) -> Result<ProxyService, Str
         None => None,
     };
     Ok(ProxyService { service, group })
+}
+
+/// A session timeout: 60 seconds to 30 days.
+fn session_seconds(value: &str) -> Result<time::Duration, String> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|s| (60..=30 * 86_400).contains(s))
+        .map(time::Duration::seconds)
+        .ok_or_else(|| format!("{value:?} is not a number of seconds from 60 to 2592000"))
 }
 
 /// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.

@@ -7,6 +7,7 @@ use crate::app::forward_auth::ForwardAuth;
 use crate::app::registry_auth::TokenService;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
+use crate::config::network::Network;
 use crate::http::Ops;
 use crate::jwt::issuer::Issuer;
 use crate::jwt::keyring::KeyRing;
@@ -58,9 +59,11 @@ pub struct Application {
     service: TokenService,
     forward: ForwardAuth,
     ci: CiSettings,
+    network: Network,
     listener: TcpListener,
     addr: SocketAddr,
     ops: Ops,
+    webhook_interval: std::time::Duration,
     /// The signing keys, re-read every `reload_every` while serving.
     ring: KeyRing,
     reload_every: std::time::Duration,
@@ -110,9 +113,11 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         service,
         forward,
         ci,
+        network: config.network.clone(),
         listener,
         addr,
         ops,
+        webhook_interval: std::time::Duration::from_secs(config.webhook_interval),
         ring,
         reload_every: std::time::Duration::from_secs(config.key_ring.reload_interval),
     })
@@ -125,7 +130,12 @@ pub fn open_app(config: &Config) -> Result<App, StorageError> {
 
 fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
     let store = Store::open(&config.database)?;
-    Ok(App::with_clock(store, clock).with_sealing_key(keys::sealing_key(config)))
+    let last_used = std::time::Duration::from_secs(config.last_used_interval);
+    Ok(App::with_clock(store, clock)
+        .with_sealing_key(keys::sealing_key(config))
+        .with_session_policy(config.sessions)
+        .with_webhooks(config.webhooks.clone())
+        .with_last_used_interval(last_used))
 }
 
 impl Application {
@@ -157,13 +167,32 @@ impl Application {
     /// Start serving; call inside an actix system. The returned server is a future that
     /// ends when the server stops, and hands out a handle to stop it.
     /// Ring changes (`regauth keys …`) are picked up from then on, without a restart.
+    /// Tokens' last use is flushed in the background from here on.
     pub fn start(self) -> std::io::Result<Server> {
-        actix_web::rt::spawn(crate::jwt::reload::watch(self.ring, self.reload_every));
-        crate::http::server_with_ops(self.listener, self.service, self.forward, self.ci, self.ops)
+        self.app().start_last_used();
+        let Application {
+            service,
+            forward,
+            ci,
+            network,
+            ops,
+            listener,
+            ring,
+            reload_every,
+            webhook_interval,
+            ..
+        } = self;
+        actix_web::rt::spawn(crate::jwt::reload::watch(ring, reload_every));
+        crate::background::start(service.app().clone(), webhook_interval)?;
+        crate::http::server_with_ops(listener, service, forward, ci, ops, network)
     }
 
-    /// Serve until stopped (a signal), on an actix system of its own.
+    /// Serve until stopped (a signal), on an actix system of its own; then write the last
+    /// uses noted since the last flush.
     pub fn run(self) -> std::io::Result<()> {
-        actix_web::rt::System::new().block_on(async move { self.start()?.await })
+        let app = self.app().clone();
+        let served = actix_web::rt::System::new().block_on(async move { self.start()?.await });
+        app.last_used().stop();
+        served
     }
 }

@@ -378,3 +378,32 @@ fn a_database_from_a_newer_regauth_is_refused() {
     }
     assert_eq!(db.schema_version(), 99, "the database is left as it was");
 }
+
+#[test]
+fn an_unreachable_postgres_database_is_named_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://regauth:hunter2-secret@127.0.0.1:{port}/regauth");
+    let err = fails(
+        d,
+        &["group", "create", "acme"],
+        &[("REGAUTH_DATABASE", &url)],
+    );
+    assert!(err.contains("error: database unavailable: "), "{err}");
+    assert!(err.contains("onnection refused"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    let err = fails(
+        d,
+        &["group", "create", "acme"],
+        &[(
+            "REGAUTH_DATABASE",
+            "postgres://db/regauth?sslmode=sometimes",
+        )],
+    );
+    assert!(err.contains("REGAUTH_DATABASE"), "{err}");
+}

@@ -233,6 +233,7 @@ fn a_name_being_taken_by_the_other_kind_is_refused_once_that_commits() {
         digest: &digest,
         scopes: &scopes,
         expires_at: None,
+        repositories: None,
     };
     let created = while_uncommitted(
         &s,

@@ -33,6 +33,7 @@ fn both_login_refusals_end_in_the_login_index_at_the_same_cost() {
             scopes: vec!["read_registry"],
             username: None,
             expires_at: None,
+            repositories: None,
         })
         .unwrap()
     };

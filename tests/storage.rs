@@ -138,6 +138,7 @@ fn create_token(app: &App) -> regauth::domain::token::DeployToken {
         scopes: vec!["read_registry"],
         username: None,
         expires_at: None,
+        repositories: None,
     })
     .unwrap()
     .token
@@ -255,6 +256,7 @@ fn login_needs_the_secret_and_its_own_username() {
                         digest: &secret.digest(),
                         scopes: &scopes,
                         expires_at: None,
+                        repositories: None,
                     };
                     tx.insert_deploy_token(&new, NOW)
                 };

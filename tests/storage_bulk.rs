@@ -43,6 +43,7 @@ fn bulk_tokens_log_in_like_tokens_made_one_by_one() {
                 digest,
                 scopes: &scopes,
                 expires_at: None,
+                repositories: None,
             })
             .collect();
         let now = OffsetDateTime::now_utc();
@@ -74,6 +75,7 @@ fn bulk_tokens_log_in_like_tokens_made_one_by_one() {
                 scopes: vec!["read_registry"],
                 username: None,
                 expires_at: None,
+                repositories: None,
             })
             .unwrap();
         assert_eq!(next.token.id, last + 1, "{backend:?}");

@@ -68,6 +68,7 @@ pub fn fill(app: &App, projects: usize, tokens: usize) -> Result<()> {
                 digest,
                 scopes: &scopes,
                 expires_at: None,
+                repositories: None,
             })
             .collect();
         app.store().bulk(|tx| tx.insert_deploy_tokens(&rows, now))?;

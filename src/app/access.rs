@@ -7,7 +7,7 @@
 
 use super::AppError;
 use super::ci_variables::CiVariablesReader;
-use crate::domain::namespace::{Group, Project, repository_in};
+use crate::domain::namespace::{Group, Project, Visibility, repository_in};
 use crate::domain::role::{AccessLevel, Memberships};
 use crate::domain::token::Holder;
 use crate::domain::user::User;
@@ -53,6 +53,9 @@ impl From<StorageError> for AccessError {
 pub struct Caller {
     pub(super) user: User,
     pub(super) memberships: Memberships,
+    /// The personal access token the caller presented (`None` for a web session): what
+    /// `/personal_access_tokens/self` names.
+    pub(super) token_id: Option<i64>,
 }
 
 impl Caller {
@@ -82,6 +85,20 @@ impl Caller {
             .0
             .iter()
             .any(|m| repository_in(m.of.path(), path))
+    }
+
+    /// Whether the caller may see `project`: a role on it (or above it), or a project that
+    /// is not private. Everything that shows or finds a project asks this.
+    pub(super) fn sees_project(&self, project: &Project) -> bool {
+        self.role_on_project(project).is_some() || project.visibility != Visibility::Private
+    }
+
+    /// Whether the caller may see `group`: a role on it (or above it), a role somewhere
+    /// below it, or a group that is not private.
+    pub(super) fn sees_group(&self, group: &Group) -> bool {
+        self.role_on_group(&group.path).is_some()
+            || self.member_below(&group.path)
+            || group.visibility != Visibility::Private
     }
 }
 
@@ -143,6 +160,11 @@ fn require(role: Option<AccessLevel>, level: AccessLevel) -> Result<(), AccessEr
 }
 
 impl<'t> ProjectAccess<'t> {
+    /// The caller's role on the project (administrators are owners), if any.
+    pub fn role(&self) -> Option<AccessLevel> {
+        self.role
+    }
+
     /// Project deploy tokens: Maintainer+ to list and read.
     pub fn token_reader(&self) -> Result<TokenReader<'t>, AccessError> {
         require(self.role, AccessLevel::Maintainer)?;
@@ -173,6 +195,11 @@ impl<'t> ProjectAccess<'t> {
 }
 
 impl<'t> GroupAccess<'t> {
+    /// The caller's role on the group (administrators are owners), if any.
+    pub fn role(&self) -> Option<AccessLevel> {
+        self.role
+    }
+
     /// The group itself.
     pub fn group(&self) -> &Group {
         self.chain

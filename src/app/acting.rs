@@ -30,11 +30,12 @@
 use super::App;
 use super::access::TokenReader;
 use super::access::{AccessError, Brand, Caller, GroupAccess, GroupCreator, Need, ProjectAccess};
+use super::audit::{Actor, Origin};
 use super::namespaces::{group_by_key, project_by_key};
 use super::users::{is_personal_token, user_credential};
-use crate::domain::namespace::Visibility;
 use crate::domain::token::PlainToken;
-use crate::storage::{Reads, StorageError, Writes};
+use crate::storage::{Reads, StorageError, UsedToken, Writes};
+use std::net::IpAddr;
 use time::OffsetDateTime;
 
 /// An authenticated caller and the transaction they act in (`S` is `dyn Reads` or
@@ -44,6 +45,7 @@ pub struct Acting<'t, S: ?Sized> {
     pub(super) tx: &'t mut S,
     caller: Caller,
     brand: Brand<'t>,
+    client: Option<IpAddr>,
 }
 
 /// A caller in a read transaction.
@@ -66,6 +68,7 @@ impl App {
         let now = self.now();
         self.store().read(|tx| {
             let caller = caller_in(tx, secret, Need::Read, now)?;
+            self.note_caller(&caller);
             work(&mut Acting::new(self, tx, caller))
         })
     }
@@ -83,8 +86,18 @@ impl App {
         let now = self.now();
         self.store().write(|tx| {
             let caller = caller_in(tx, secret, Need::Write, now)?;
+            self.note_caller(&caller);
             work(&mut Acting::new(self, tx, caller))
         })
+    }
+}
+
+impl App {
+    /// Note the use of the caller's personal access token (a web session has none).
+    fn note_caller(&self, caller: &Caller) {
+        if let Some(id) = caller.token_id {
+            self.note_use(UsedToken::Personal(id));
+        }
     }
 }
 
@@ -116,16 +129,37 @@ fn caller_in<S: Reads + ?Sized>(
     Ok(Caller {
         user: credential.user,
         memberships: credential.memberships,
+        token_id: Some(credential.token.id),
     })
 }
 
 impl<'t, S: Reads + ?Sized> Acting<'t, S> {
-    fn new(app: &'t App, tx: &'t mut S, caller: Caller) -> Acting<'t, S> {
+    /// `caller`, authenticated in `tx`, acting in it.
+    pub(super) fn new(app: &'t App, tx: &'t mut S, caller: Caller) -> Acting<'t, S> {
         Acting {
             app,
             tx,
             caller,
             brand: Brand::default(),
+            client: None,
+        }
+    }
+
+    /// Say where the request came from (the HTTP surfaces do), for the audit trail.
+    pub fn from_client(&mut self, client: IpAddr) {
+        self.client = Some(client);
+    }
+
+    /// Who is acting and from where, as the audit trail records it.
+    pub(super) fn origin(&self) -> Origin {
+        let user = self.caller.user();
+        Origin {
+            actor: Actor::User {
+                id: user.id,
+                username: user.username.clone(),
+                token_id: self.caller.token_id,
+            },
+            client: self.client,
         }
     }
 
@@ -169,10 +203,10 @@ impl<'t, S: Reads + ?Sized> Acting<'t, S> {
     pub fn project_access(&mut self, key: &str) -> Result<ProjectAccess<'t>, AccessError> {
         let not_found = || AccessError::NotFound("Project");
         let project = project_by_key(self.tx, key)?.ok_or_else(not_found)?;
-        let role = self.caller.role_on_project(&project);
-        if role.is_none() && project.visibility == Visibility::Private {
+        if !self.caller.sees_project(&project) {
             return Err(not_found());
         }
+        let role = self.caller.role_on_project(&project);
         let group = self
             .tx
             .group_by_id(project.group_id)?
@@ -190,13 +224,10 @@ impl<'t, S: Reads + ?Sized> Acting<'t, S> {
     /// it), a role somewhere below it, or a group that is not private.
     pub fn group_access(&mut self, key: &str) -> Result<GroupAccess<'t>, AccessError> {
         let group = group_by_key(self.tx, key)?.ok_or(AccessError::NotFound("Group"))?;
-        let role = self.caller.role_on_group(&group.path);
-        let visible = role.is_some()
-            || self.caller.member_below(&group.path)
-            || group.visibility != Visibility::Private;
-        if !visible {
+        if !self.caller.sees_group(&group) {
             return Err(AccessError::NotFound("Group"));
         }
+        let role = self.caller.role_on_group(&group.path);
         Ok(GroupAccess {
             chain: self.tx.group_chain(&group.path)?,
             role,

@@ -5,6 +5,7 @@
 use super::AppError;
 use super::access::{AccessError, GroupCreator, ProjectCreator, TokenManager, TokenReader};
 use super::acting::{Acting, Writing};
+use super::audit::{Action, Event};
 use super::ci_variables::CiVariablesReader;
 use super::deploy_tokens::{CreatedDeployToken, TokenSpec};
 use super::namespaces::{insert_group, insert_project, path_and_name};
@@ -24,6 +25,8 @@ pub struct DeployTokenFields<'a> {
     pub username: Option<&'a str>,
     /// Expiry as `YYYY-MM-DD` or RFC 3339.
     pub expires_at: Option<&'a str>,
+    /// Repository patterns to restrict it to (`None`: every image its holder covers).
+    pub repositories: Option<Vec<&'a str>>,
 }
 
 /// What a caller supplies to create a group or project (the parent comes from the
@@ -90,11 +93,17 @@ impl<'t> Writing<'t> {
             &fields.scopes,
             fields.username,
             fields.expires_at,
+            fields.repositories.as_deref(),
             now,
         )?;
-        Ok(self
+        let created = self
             .app
-            .insert_deploy_token(self.tx, &manager.holder, &spec, now)?)
+            .insert_deploy_token(self.tx, &manager.holder, &spec, now)?;
+        self.record(&Event::deploy_token(
+            Action::DeployTokenCreated,
+            &created.token,
+        ))?;
+        Ok(created)
     }
 
     /// Revoke one deploy token of the capability's holder (it stays recorded as revoked).
@@ -109,9 +118,12 @@ impl<'t> Writing<'t> {
         };
         let token = self.deploy_token_as(&reader, id)?;
         let now = self.now();
-        self.tx
+        let token = self
+            .tx
             .revoke_deploy_token(token.id, now)?
-            .ok_or(AccessError::NotFound("Deploy Token"))
+            .ok_or(AccessError::NotFound("Deploy Token"))?;
+        self.record(&Event::deploy_token(Action::DeployTokenRevoked, &token))?;
+        Ok(token)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken};
 use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
-use crate::storage::{Reads, StorageError, Writes};
+use crate::storage::{Reads, StorageError, UsedToken, Writes};
 use std::collections::HashMap;
 
 /// Prefix of refresh tokens (docker's "identity tokens").
@@ -44,6 +44,8 @@ pub struct TokenRequest {
     pub credentials: Credentials,
     /// Whether a refresh token was asked for (`offline_token=true`, `access_type=offline`).
     pub offline: bool,
+    /// The client's address, for the audit trail.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// A successful answer.
@@ -184,6 +186,7 @@ impl TokenService {
             };
             Ok::<_, AuthError>((subject, projects))
         })?;
+        note_expired(&self.app, &subject, req.client, now);
         let credential = subject.credential();
         // While external authorization is on, deploy tokens count for nothing here.
         let restricted = match &subject {
@@ -211,6 +214,10 @@ impl TokenService {
             }
             _ => None,
         };
+        // A token set aside by external authorization counted for nothing: not a use.
+        if let Some(used) = subject.used_token().filter(|_| restricted.is_none()) {
+            self.app.note_use(used);
+        }
         Ok(TokenGrant {
             issued: self.issuer.issue(&granted, service, now),
             granted,
@@ -239,6 +246,15 @@ impl Subject {
         }
     }
 
+    /// The token whose use this is (none for anonymous callers).
+    pub(super) fn used_token(&self) -> Option<UsedToken> {
+        match self {
+            Subject::Anonymous => None,
+            Subject::Deploy(token) => Some(UsedToken::Deploy(token.id)),
+            Subject::User(user) => Some(UsedToken::Personal(user.token.id)),
+        }
+    }
+
     /// What the log line says about it.
     fn presented(&self) -> Option<Presented> {
         let credential = self.credential();
@@ -247,6 +263,23 @@ impl Subject {
             token_id: credential.token_id()?,
             username: credential.subject().to_owned(),
         })
+    }
+}
+
+/// Note a login with the right secret of an expired (not revoked) deploy token, for the
+/// audit trail; written off the request path (see [`super::audit::pending`]).
+pub(super) fn note_expired(
+    app: &App,
+    subject: &Subject,
+    client: Option<std::net::IpAddr>,
+    now: time::OffsetDateTime,
+) {
+    if let Subject::Deploy(token) = subject
+        && !token.revoked
+        && token.is_expired(now)
+    {
+        let kind = super::audit::pending::TokenKind::Deploy;
+        app.note_expired_refusal(kind, token.id, &token.username, client);
     }
 }
 

@@ -20,9 +20,17 @@ pub enum UserCommand {
         /// Make the user an administrator (every role everywhere, registry catalog).
         #[arg(long)]
         admin: bool,
+        /// Read a password for the web UI's sign-in from standard input (one line).
+        #[arg(long)]
+        password_stdin: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Set a user's web UI password, read from standard input (one line); their sessions end.
+    Password {
+        /// Username.
+        name: String,
     },
     /// Manage a user's personal access tokens.
     #[command(subcommand)]
@@ -73,8 +81,14 @@ pub enum MemberCommand {
 /// Run `regauth user …`.
 pub fn user(app: &App, cmd: UserCommand) -> CliResult {
     match cmd {
-        UserCommand::Create { name, admin, json } => {
-            let created = app.create_user(&name, admin)?;
+        UserCommand::Create {
+            name,
+            admin,
+            password_stdin,
+            json,
+        } => {
+            let password = password_stdin.then(read_password).transpose()?;
+            let created = app.create_user_with_password(&name, admin, password.as_deref())?;
             if json {
                 let mut value = user_json(&created.user);
                 value["token"] = token_json(app, &created.first_token);
@@ -87,6 +101,13 @@ pub fn user(app: &App, cmd: UserCommand) -> CliResult {
                 );
                 print_secret(&created.first_token);
             }
+        }
+        UserCommand::Password { name } => {
+            let user = app.set_password(&name, &read_password()?)?;
+            println!(
+                "set the password of {}; their web sessions have ended",
+                user.username
+            );
         }
         UserCommand::Token(UserTokenCommand::Create {
             name,
@@ -163,4 +184,16 @@ fn print_secret(created: &CreatedPersonalToken) {
     println!("scopes: {}", created.token.scopes.to_stored());
     println!("token:  {}", created.secret.expose());
     println!("The token is shown only this once; store it now.");
+}
+
+/// A password from standard input: everything up to the first line end (so `echo` and a
+/// password manager's pipe both work), never echoed.
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+    let line = text.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        return Err("no password on standard input".into());
+    }
+    Ok(line.to_owned())
 }

@@ -34,6 +34,7 @@ fn credential(who: &Who) -> UserCredential {
             username: "alice".into(),
             is_admin: who.admin,
             created_at: datetime!(2026-01-01 0:00 UTC),
+            blocked: false,
         },
         token: PersonalAccessToken {
             id: 3,
@@ -43,6 +44,7 @@ fn credential(who: &Who) -> UserCredential {
             expires_at: None,
             revoked: false,
             created_at: datetime!(2026-01-01 0:00 UTC),
+            last_used_at: None,
         },
         memberships: Memberships(
             who.role

@@ -152,6 +152,8 @@ pub struct User {
     pub is_admin: bool,
     /// Creation time.
     pub created_at: OffsetDateTime,
+    /// Blocked by an administrator: cannot sign in, and their tokens do not work.
+    pub blocked: bool,
 }
 
 /// A stored personal access token (never its secret).
@@ -171,6 +173,9 @@ pub struct PersonalAccessToken {
     pub revoked: bool,
     /// Creation time.
     pub created_at: OffsetDateTime,
+    /// When it was last used, to within the recording window (uses are recorded in
+    /// batches, off the request path); `None`: never used, as far as recorded.
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 impl PersonalAccessToken {

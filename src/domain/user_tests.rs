@@ -17,6 +17,7 @@ fn administrators_are_owners_everywhere() {
             username: "root".into(),
             is_admin,
             created_at: OffsetDateTime::UNIX_EPOCH,
+            blocked: false,
         },
         token: PersonalAccessToken {
             id: 1,
@@ -26,6 +27,7 @@ fn administrators_are_owners_everywhere() {
             expires_at: None,
             revoked: false,
             created_at: OffsetDateTime::UNIX_EPOCH,
+            last_used_at: None,
         },
         memberships: Memberships::default(),
     };

@@ -37,9 +37,29 @@ pub const STEPS: &[Step] = &[
         postgres: include_str!("migrations/postgres/0004_deploy_token_login.sql"),
     },
     Step {
+        name: "audit_webhooks",
+        sqlite: include_str!("migrations/sqlite/0005_audit_webhooks.sql"),
+        postgres: include_str!("migrations/postgres/0005_audit_webhooks.sql"),
+    },
+    Step {
+        name: "deploy_token_repositories",
+        sqlite: include_str!("migrations/sqlite/0006_deploy_token_repositories.sql"),
+        postgres: include_str!("migrations/postgres/0006_deploy_token_repositories.sql"),
+    },
+    Step {
+        name: "last_used",
+        sqlite: include_str!("migrations/sqlite/0007_last_used.sql"),
+        postgres: include_str!("migrations/postgres/0007_last_used.sql"),
+    },
+    Step {
+        name: "web_ui",
+        sqlite: include_str!("migrations/sqlite/0008_web_ui.sql"),
+        postgres: include_str!("migrations/postgres/0008_web_ui.sql"),
+    },
+    Step {
         name: "ids_never_reused",
-        sqlite: include_str!("migrations/sqlite/0005_ids_never_reused.sql"),
-        postgres: include_str!("migrations/postgres/0005_ids_never_reused.sql"),
+        sqlite: include_str!("migrations/sqlite/0009_ids_never_reused.sql"),
+        postgres: include_str!("migrations/postgres/0009_ids_never_reused.sql"),
     },
 ];
 

@@ -4,6 +4,8 @@
 //! Each backend is a sibling module (`sqlite`, `postgres`) implementing the same small
 //! traits; everything is synchronous, and async callers run it on the blocking pool.
 
+pub mod accounts;
+pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod health;
@@ -13,22 +15,52 @@ pub mod namespaces;
 pub mod postgres;
 pub mod sqlite;
 pub mod tokens;
+pub mod usage;
 pub mod users;
+pub mod webhooks;
 
+pub use accounts::{AccountReads, AccountWrites};
+pub use audit::{AuditReads, AuditWrites};
 pub use location::{Location, PostgresUrl};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
+pub use usage::{UsageWrites, UsedToken};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
+pub use webhooks::{WebhookReads, WebhookWrites};
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads: NamespaceReads + DeployTokenReads + UserReads {}
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads {}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
-pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites {}
+pub trait Writes:
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites + AccountWrites
+{
+}
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites> Writes for T {}
+impl<
+    T: Reads
+        + NamespaceWrites
+        + DeployTokenWrites
+        + UserWrites
+        + Recorded
+        + UsageWrites
+        + AccountWrites,
+> Writes for T
+{
+}
+
+/// The lookups of the audit trail and the webhook outbox (one bound, so the areas other
+/// changes add to [`Reads`] merge apart from these).
+pub trait Observed: AuditReads + WebhookReads {}
+
+impl<T: AuditReads + WebhookReads> Observed for T {}
+
+/// The changes of the audit trail and the webhook outbox.
+pub trait Recorded: AuditWrites + WebhookWrites {}
+
+impl<T: AuditWrites + WebhookWrites> Recorded for T {}
 
 /// A storage failure. Never carries secrets, and never a driver type: a backend turns its
 /// driver's errors into these.
@@ -101,10 +133,26 @@ impl BackendError {
     }
 }
 
+/// The error and each of its causes, `: `-separated: PostgreSQL's driver says only "db
+/// error" itself and keeps the server's words in its cause.
 impl std::fmt::Display for BackendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        write_chain(&*self.0, f)
     }
+}
+
+/// Write `e` and its causes (a cause its parent already quotes is not repeated).
+fn write_chain(e: &dyn std::error::Error, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    let mut shown = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !shown.contains(&text) {
+            shown = format!("{shown}: {text}");
+        }
+        cause = c.source();
+    }
+    f.write_str(&shown)
 }
 
 /// See [`Store::transactions_per_worker`].

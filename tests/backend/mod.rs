@@ -152,6 +152,22 @@ impl TestDatabase {
         }
     }
 
+    /// PostgreSQL: cut regauth's connections and refuse new ones (its role may no longer
+    /// log in), as an outage of the database looks to regauth; `false` lets it back in.
+    pub fn refuse_connections(&self, refuse: bool) {
+        assert_eq!(self.backend, Backend::Postgres, "only a server can refuse");
+        let role = self.value["postgres://".len()..].split(':').next().unwrap();
+        let cluster = pg::shared();
+        if refuse {
+            cluster.psql(&format!("ALTER ROLE {role} NOLOGIN"));
+            cluster.psql(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"
+            ));
+        } else {
+            cluster.psql(&format!("ALTER ROLE {role} LOGIN"));
+        }
+    }
+
     fn sqlite(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(&self.value).unwrap()
     }

@@ -5,12 +5,14 @@
 #[path = "../backend/mod.rs"]
 pub mod backend;
 pub mod forward;
+pub mod ui;
 
 use backend::TestDatabase;
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::{App, ManualClock};
 use regauth::config::Config;
+pub use regauth::config::network::Network;
 use regauth::domain::forward::{HeaderFamily, Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::proxy::ProxyService;
@@ -75,6 +77,14 @@ impl Default for ForwardOptions {
     }
 }
 
+/// The default network settings with a throttle no test reaches by accident (the tables of
+/// refusals send many bad logins from one address); `tests/http_throttle.rs` sets its own.
+pub fn unthrottled() -> Network {
+    let mut network = Network::default();
+    network.throttle.max_failures = 1_000_000;
+    network
+}
+
 impl TestServer {
     /// ES256 with x5c.
     pub fn start() -> TestServer {
@@ -82,16 +92,22 @@ impl TestServer {
     }
 
     pub fn start_with(keys: KeyOptions) -> TestServer {
-        TestServer::launch(keys, ForwardOptions::default())
+        TestServer::launch(keys, ForwardOptions::default(), unthrottled())
+    }
+
+    /// ES256 with x5c, default forward auth, and these network settings (timeouts,
+    /// connection cap, external URL, trusted proxies, throttle).
+    pub fn start_network(network: Network) -> TestServer {
+        TestServer::launch(KeyOptions::default(), ForwardOptions::default(), network)
     }
 
     /// ES256 with x5c, and these forward-auth settings (external authorization also
     /// applies to the token endpoint).
     pub fn start_forward(forward: ForwardOptions) -> TestServer {
-        TestServer::launch(KeyOptions::default(), forward)
+        TestServer::launch(KeyOptions::default(), forward, unthrottled())
     }
 
-    fn launch(keys: KeyOptions, forward: ForwardOptions) -> TestServer {
+    fn launch(keys: KeyOptions, forward: ForwardOptions, network: Network) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDatabase::new(dir.path(), "regauth.db");
         let config = Config {
@@ -115,6 +131,10 @@ impl TestServer {
             ci_registry: Some(CI_REGISTRY.into()),
             forward_auth_routes: forward.routes,
             forward_auth_headers: forward.headers,
+            // Last uses are written when a test flushes them (or at the end), never by
+            // surprise in the middle of one.
+            last_used_interval: 3600,
+            network,
             // The default issuer (`regauth`) and token lifetime (900 s).
             ..Config::default()
         };
@@ -182,6 +202,7 @@ impl TestServer {
                 scopes: scopes.to_vec(),
                 username: None,
                 expires_at,
+                repositories: None,
             })
             .unwrap();
         (

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use super::backend::TestDatabase;
 use super::clients::Clients;
 use super::{Run, read_text, run};
 
@@ -104,6 +105,8 @@ pub struct Regauth {
     pub keys_dir: PathBuf,
     /// Directory holding `certs.pem` and `jwks.json`: all a registry is given.
     pub public_dir: PathBuf,
+    /// The database (REGAUTH_TEST_DATABASE chooses the engine).
+    pub db: TestDatabase,
 }
 
 impl Regauth {
@@ -112,12 +115,10 @@ impl Regauth {
     pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, &str)]) -> Regauth {
         let keys_dir = dir.join("keys");
         let public_dir = dir.join("public");
+        let db = TestDatabase::new(dir, "data/regauth.db");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
-            (
-                "REGAUTH_DATABASE",
-                super::backend::TestDatabase::new(dir, "data/regauth.db").value,
-            ),
+            ("REGAUTH_DATABASE", db.value.clone()),
             ("REGAUTH_KEYS_DIR", path_string(&keys_dir)),
             ("REGAUTH_PUBLIC_KEYS_DIR", path_string(&public_dir)),
             ("REGAUTH_ISSUER", "regauth".to_owned()),
@@ -179,6 +180,7 @@ impl Regauth {
             scheme: if scheme == "https" { "https" } else { "http" },
             keys_dir,
             public_dir,
+            db,
         };
         regauth.wait_healthy();
         regauth
@@ -224,6 +226,16 @@ impl Regauth {
             .iter()
             .map(|(key, value)| ((*key).to_owned(), value.clone()))
             .collect()
+    }
+
+    /// Runs `regauth ARGS…` feeding `stdin` (a password), with this server's environment.
+    pub fn cli_input(&self, args: &[&str], stdin: &str) -> Run {
+        run(
+            Command::new(env!("CARGO_BIN_EXE_regauth"))
+                .args(args)
+                .envs(self.env.iter().map(|(key, value)| (*key, value))),
+            Some(stdin),
+        )
     }
 
     /// Runs an admin command that must succeed.
@@ -280,6 +292,21 @@ impl Regauth {
     /// The server's process id (to send it signals).
     pub fn pid(&self) -> u32 {
         self.process.child.id()
+    }
+
+    /// Sends SIGTERM and waits (up to a minute) for the server to exit; returns its status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.process.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -TERM {pid} failed");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Some(exit) = self.process.child.try_wait().expect("wait for regauth") {
+                return exit;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        panic!("regauth did not exit within a minute of SIGTERM");
     }
 
     /// Revokes a deploy token.

@@ -6,7 +6,7 @@
 use crate::app::AppError;
 use crate::app::access::AccessError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::CACHE_CONTROL;
+use actix_web::http::header::{CACHE_CONTROL, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
@@ -17,6 +17,8 @@ pub struct GitLabError {
     pub status: StatusCode,
     /// JSON body.
     pub body: Value,
+    /// Seconds for a `Retry-After` header (429 only).
+    retry_after: Option<u64>,
     /// Whether the database failed (counted in the metrics).
     database: bool,
 }
@@ -32,6 +34,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "message": message.into() }),
+            retry_after: None,
             database: false,
         }
     }
@@ -44,6 +47,19 @@ impl GitLabError {
     /// 403 `{"message":"403 Forbidden"}`.
     pub fn forbidden() -> GitLabError {
         GitLabError::message(StatusCode::FORBIDDEN, "403 Forbidden")
+    }
+
+    /// 429 `{"message":"429 Too Many Requests"}` with `Retry-After` (failed logins).
+    pub fn too_many_requests(retry_after: u64) -> GitLabError {
+        GitLabError {
+            retry_after: Some(retry_after),
+            ..GitLabError::message(StatusCode::TOO_MANY_REQUESTS, "429 Too Many Requests")
+        }
+    }
+
+    /// 408 `{"message":"408 Request Timeout"}`.
+    pub fn request_timeout() -> GitLabError {
+        GitLabError::message(StatusCode::REQUEST_TIMEOUT, "408 Request Timeout")
     }
 
     /// 404 `{"message":"404 <what> Not Found"}`.
@@ -71,6 +87,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "error": text.into() }),
+            retry_after: None,
             database: false,
         }
     }
@@ -84,6 +101,7 @@ impl GitLabError {
                 "error_description": "The request requires higher privileges than provided by the access token.",
                 "scope": scopes,
             }),
+            retry_after: None,
             database: false,
         }
     }
@@ -114,9 +132,12 @@ impl ResponseError for GitLabError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status)
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .json(&self.body);
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((CACHE_CONTROL, "no-store"));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((RETRY_AFTER, secs));
+        }
+        let mut res = res.json(&self.body);
         if self.database {
             res.extensions_mut()
                 .insert(crate::http::error::DatabaseFailure);

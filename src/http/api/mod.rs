@@ -3,6 +3,7 @@
 //! that python-gitlab and other GitLab clients work unmodified. Callers authenticate with a
 //! personal access token; deploy tokens are refused everywhere here.
 
+pub mod audit_events;
 pub mod auth;
 pub mod ci_variables;
 pub mod deploy_tokens;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/projects/{id}/ci_variables",
                 web::get().to(ci_variables::show),
             )
+            .route("/audit_events", web::get().to(audit_events::list))
             .route("/deploy_tokens", web::get().to(deploy_tokens::list_all))
             .route(&tokens, web::get().to(deploy_tokens::list))
             .route(&tokens, web::post().to(deploy_tokens::create))

@@ -3,6 +3,7 @@
 //! `INSERT … SELECT FROM unnest(…)`: two round trips per batch instead of three per row.
 
 use super::{Conn, Database, Tx, WRITE_LOCK, to_unix};
+use crate::domain::repository_pattern::RepositoryPatterns;
 use crate::domain::token::{Holder, default_username};
 use crate::storage::StorageError;
 use crate::storage::bulk::BulkWrites;
@@ -53,9 +54,9 @@ impl BulkWrites for Tx<'_> {
         let created = vec![to_unix(now); tokens.len()];
         self.run(
             "INSERT INTO deploy_tokens (id, project_id, group_id, name, username, digest, scopes, \
-             expires_at, created_at) OVERRIDING SYSTEM VALUE \
+             expires_at, created_at, repositories) OVERRIDING SYSTEM VALUE \
              SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], \
-             $5::text[], $6::bytea[], $7::text[], $8::bigint[], $9::bigint[])",
+             $5::text[], $6::bytea[], $7::text[], $8::bigint[], $9::bigint[], $10::text[])",
             &[
                 &ids,
                 &columns.project_id,
@@ -66,6 +67,7 @@ impl BulkWrites for Tx<'_> {
                 &columns.scopes,
                 &columns.expires_at,
                 &created,
+                &columns.repositories,
             ],
         )?;
         Ok((
@@ -85,6 +87,7 @@ struct Columns {
     digest: Vec<Vec<u8>>,
     scopes: Vec<String>,
     expires_at: Vec<Option<i64>>,
+    repositories: Vec<Option<String>>,
 }
 
 impl Columns {
@@ -103,5 +106,7 @@ impl Columns {
         self.digest.push(new.digest.0.to_vec());
         self.scopes.push(new.scopes.to_stored());
         self.expires_at.push(new.expires_at.map(to_unix));
+        self.repositories
+            .push(new.repositories.map(RepositoryPatterns::to_stored));
     }
 }

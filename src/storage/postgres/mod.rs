@@ -16,11 +16,15 @@
 //! issuance, which only reads: read transactions take no lock and see one snapshot
 //! (REPEATABLE READ, READ ONLY).
 
+mod accounts;
+mod audit;
 mod bulk;
 mod namespaces;
 mod tls;
 mod tokens;
+mod usage;
 mod users;
+mod webhooks;
 
 pub use tokens::LOGIN_QUERY;
 
@@ -40,6 +44,9 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 /// key is "regauth" in ASCII; advisory locks are per database, so regauth databases that
 /// share a server do not wait for each other.
 pub const WRITE_LOCK: i64 = 0x0072_6567_6175_7468;
+
+/// Connections per process: enough for the blocking threads that run transactions.
+const POOL_SIZE: u32 = 16;
 
 impl From<postgres::Error> for StorageError {
     fn from(e: postgres::Error) -> Self {
@@ -87,19 +94,37 @@ pub struct Conn {
     statements: HashMap<&'static str, Statement>,
 }
 
+/// Why the pool could not connect, in the server's words: r2d2 keeps only an error's
+/// text, and the driver's own text is just "db error".
+#[derive(Debug)]
+pub struct ConnectError(BackendError);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
 impl r2d2::ManageConnection for Manager {
     type Connection = Conn;
-    type Error = postgres::Error;
+    type Error = ConnectError;
 
-    fn connect(&self) -> Result<Conn, postgres::Error> {
+    fn connect(&self) -> Result<Conn, ConnectError> {
         Ok(Conn {
-            client: self.0.connect()?,
+            client: self
+                .0
+                .connect()
+                .map_err(|e| ConnectError(BackendError::new(e)))?,
             statements: HashMap::new(),
         })
     }
 
-    fn is_valid(&self, conn: &mut Conn) -> Result<(), postgres::Error> {
-        self.0.is_valid(&mut conn.client)
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectError> {
+        self.0
+            .is_valid(&mut conn.client)
+            .map_err(|e| ConnectError(BackendError::new(e)))
     }
 
     fn has_broken(&self, conn: &mut Conn) -> bool {
@@ -125,17 +150,18 @@ impl Database {
             scope
                 .spawn(|| {
                     let mut first = r2d2::ManageConnection::connect(&manager)
-                        .map_err(|e| StorageError::Unavailable(BackendError::new(e)))?;
+                        .map_err(|e| StorageError::Unavailable(e.0))?;
                     migrate(&mut first.client)
                 })
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })?;
         let pool = r2d2::Pool::builder()
-            .max_size(16)
+            .max_size(POOL_SIZE)
             // Connections are made when needed, so a CLI command opens one, not sixteen.
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(10))
+            // During an outage a request fails within seconds rather than hanging.
+            .connection_timeout(Duration::from_secs(5))
             // No test query on every checkout (a round trip per transaction): a connection
             // the server closed fails one transaction and is then dropped (`has_broken`).
             .test_on_check_out(false)
@@ -151,19 +177,7 @@ impl Database {
         &self,
         read: impl FnOnce(&mut dyn Reads) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.pool().get().map_err(StorageError::from)?;
-        let Conn { client, statements } = &mut *conn;
-        // Dropping the transaction (on an error or a panic) rolls it back.
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(StorageError::from)?;
-        let mut handle = Tx { tx, statements };
-        let value = read(&mut handle)?;
-        handle.tx.commit().map_err(StorageError::from)?;
-        Ok(value)
+        self.transaction(begin_read, |tx| read(tx))
     }
 
     /// Run `write` in one READ COMMITTED transaction holding [`WRITE_LOCK`] (the module's
@@ -172,19 +186,62 @@ impl Database {
         &self,
         write: impl FnOnce(&mut dyn Writes) -> Result<T, E>,
     ) -> Result<T, E> {
-        let mut conn = self.pool().get().map_err(StorageError::from)?;
-        let Conn { client, statements } = &mut *conn;
-        let tx = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::ReadCommitted)
-            .start()
-            .map_err(StorageError::from)?;
-        let mut handle = Tx { tx, statements };
-        handle.run("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
-        let value = write(&mut handle)?;
-        handle.tx.commit().map_err(StorageError::from)?;
-        Ok(value)
+        self.transaction(begin_write, |tx| {
+            tx.run("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            write(tx)
+        })
     }
+
+    /// Begin a transaction with `begin` on a pooled connection, run `body`, commit if it
+    /// returned `Ok`. Dropping the transaction (on an error or a panic) rolls it back.
+    ///
+    /// A connection the server closed while it sat in the pool (a restart, a failover, an
+    /// idle timeout) fails at BEGIN, before `body` ran: it is dropped (r2d2 sees it closed)
+    /// and the next one is tried, so a restarted server costs no failed request and the
+    /// pool needs no test query on every checkout.
+    fn transaction<T, E: From<StorageError>>(
+        &self,
+        begin: fn(&mut Client) -> Result<postgres::Transaction<'_>, postgres::Error>,
+        body: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut body = Some(body);
+        let mut stale = 0;
+        loop {
+            let mut conn = self.pool().get().map_err(StorageError::from)?;
+            let Conn { client, statements } = &mut *conn;
+            let failed = match begin(client) {
+                Ok(tx) => {
+                    let mut handle = Tx { tx, statements };
+                    let body = body.take().expect("the body runs at most once");
+                    let value = body(&mut handle)?;
+                    handle.tx.commit().map_err(StorageError::from)?;
+                    return Ok(value);
+                }
+                Err(e) => e,
+            };
+            if !client.is_closed() || stale == POOL_SIZE {
+                return Err(StorageError::from(failed).into());
+            }
+            stale += 1;
+        }
+    }
+}
+
+/// BEGIN of a read transaction.
+fn begin_read(client: &mut Client) -> Result<postgres::Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+}
+
+/// BEGIN of a write transaction (READ COMMITTED even where the server's default differs).
+fn begin_write(client: &mut Client) -> Result<postgres::Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
 }
 
 /// Run the steps this database has not seen yet, all in one transaction holding the write

@@ -26,7 +26,7 @@ macro_rules! projects {
     };
 }
 
-fn group_row(r: &Row) -> Result<Group, StorageError> {
+pub(super) fn group_row(r: &Row) -> Result<Group, StorageError> {
     Ok(Group {
         id: r.try_get(0)?,
         parent_id: r.try_get(1)?,
@@ -37,7 +37,7 @@ fn group_row(r: &Row) -> Result<Group, StorageError> {
     })
 }
 
-fn project_row(r: &Row) -> Result<Project, StorageError> {
+pub(super) fn project_row(r: &Row) -> Result<Project, StorageError> {
     Ok(Project {
         id: r.try_get(0)?,
         group_id: r.try_get(1)?,

@@ -1,6 +1,7 @@
 //! Deploy tokens, their refresh tokens and sealed CI secrets in PostgreSQL.
 
 use super::{Tx, from_unix, from_unix_opt, to_unix};
+use crate::domain::repository_pattern::RepositoryPatterns;
 use crate::domain::token::{DeployToken, Holder, TokenDigest, TokenScopes, default_username};
 use crate::domain::user::login_key;
 use crate::storage::{
@@ -15,7 +16,8 @@ macro_rules! select {
     ($($rest:literal),+) => {
         concat!(
             "SELECT t.id, t.name, t.username, t.scopes, t.expires_at, t.revoked_at, \
-             t.created_at, t.project_id, p.path, t.group_id, g.path FROM deploy_tokens t \
+             t.created_at, t.project_id, p.path, t.group_id, g.path, t.repositories, \
+             t.last_used_at FROM deploy_tokens t \
              LEFT JOIN projects p ON p.id = t.project_id \
              LEFT JOIN groups g ON g.id = t.group_id ",
             $($rest),+
@@ -40,7 +42,12 @@ macro_rules! listing {
 /// `deploy_tokens_login`, never visiting a row, so that they cost the same.
 pub const LOGIN_QUERY: &str = select!("WHERE t.digest = $1 AND t.username = $2");
 
-fn token_row(r: &Row) -> Result<DeployToken, StorageError> {
+/// Active tokens whose expiry lies in `($1, $2]` (the expiry notices' scan).
+pub(super) const EXPIRING: &str = select!(
+    "WHERE t.revoked_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2 ORDER BY t.id"
+);
+
+pub(super) fn token_row(r: &Row) -> Result<DeployToken, StorageError> {
     let scopes: String = r.try_get(3)?;
     let scopes = TokenScopes::parse(scopes.split(','))
         .map_err(|_| StorageError::Corrupt("deploy_tokens.scopes"))?;
@@ -67,6 +74,12 @@ fn token_row(r: &Row) -> Result<DeployToken, StorageError> {
         expires_at: from_unix_opt(r.try_get(4)?)?,
         revoked: r.try_get::<_, Option<i64>>(5)?.is_some(),
         created_at: from_unix(r.try_get(6)?)?,
+        repositories: r
+            .try_get::<_, Option<String>>(11)?
+            .map(|text| RepositoryPatterns::from_stored(&text))
+            .transpose()
+            .map_err(|_| StorageError::Corrupt("deploy_tokens.repositories"))?,
+        last_used_at: from_unix_opt(r.try_get(12)?)?,
     })
 }
 
@@ -172,8 +185,8 @@ impl DeployTokenWrites for Tx<'_> {
         };
         let row = self.one(
             "INSERT INTO deploy_tokens \
-             (project_id, group_id, name, username, digest, scopes, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             (project_id, group_id, name, username, digest, scopes, expires_at, created_at, \
+             repositories) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             &[
                 &project_id,
                 &group_id,
@@ -183,6 +196,7 @@ impl DeployTokenWrites for Tx<'_> {
                 &new.scopes.to_stored(),
                 &new.expires_at.map(to_unix),
                 &to_unix(now),
+                &new.repositories.map(RepositoryPatterns::to_stored),
             ],
         )?;
         let id: i64 = row.try_get(0)?;

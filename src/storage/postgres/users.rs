@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 macro_rules! users {
     ($rest:literal) => {
         concat!(
-            "SELECT id, username, is_admin, created_at FROM users ",
+            "SELECT id, username, is_admin, created_at, blocked_at FROM users ",
             $rest
         )
     };
@@ -22,23 +22,30 @@ macro_rules! users {
 macro_rules! tokens {
     ($rest:literal) => {
         concat!(
-            "SELECT id, user_id, name, scopes, expires_at, revoked_at, created_at \
-             FROM personal_access_tokens ",
+            "SELECT id, user_id, name, scopes, expires_at, revoked_at, created_at, \
+             last_used_at FROM personal_access_tokens ",
             $rest
         )
     };
 }
 
-fn user_row(r: &Row) -> Result<User, StorageError> {
+pub(super) fn user_row(r: &Row) -> Result<User, StorageError> {
     Ok(User {
         id: r.try_get(0)?,
         username: r.try_get(1)?,
         is_admin: r.try_get(2)?,
         created_at: from_unix(r.try_get(3)?)?,
+        blocked: r.try_get::<_, Option<i64>>(4)?.is_some(),
     })
 }
 
-fn token_row(r: &Row) -> Result<PersonalAccessToken, StorageError> {
+/// Active personal access tokens whose expiry lies in `($1, $2]`, with their user's name.
+pub(super) const EXPIRING: &str = "SELECT t.id, t.user_id, t.name, t.scopes, t.expires_at, \
+     t.revoked_at, t.created_at, t.last_used_at, u.username FROM personal_access_tokens t \
+     JOIN users u ON u.id = t.user_id \
+     WHERE t.revoked_at IS NULL AND t.expires_at > $1 AND t.expires_at <= $2 ORDER BY t.id";
+
+pub(super) fn token_row(r: &Row) -> Result<PersonalAccessToken, StorageError> {
     let scopes: String = r.try_get(3)?;
     let scopes = PatScopes::parse(scopes.split(','))
         .map_err(|_| StorageError::Corrupt("personal_access_tokens.scopes"))?;
@@ -50,6 +57,7 @@ fn token_row(r: &Row) -> Result<PersonalAccessToken, StorageError> {
         expires_at: from_unix_opt(r.try_get(4)?)?,
         revoked: r.try_get::<_, Option<i64>>(5)?.is_some(),
         created_at: from_unix(r.try_get(6)?)?,
+        last_used_at: from_unix_opt(r.try_get(7)?)?,
     })
 }
 
@@ -157,7 +165,7 @@ impl UserWrites for Tx<'_> {
     ) -> Result<User, StorageError> {
         let row = self.one(
             "INSERT INTO users (username, is_admin, created_at) VALUES ($1, $2, $3) \
-             RETURNING id, username, is_admin, created_at",
+             RETURNING id, username, is_admin, created_at, blocked_at",
             &[&username, &is_admin, &to_unix(now)],
         )?;
         user_row(&row)
@@ -204,7 +212,7 @@ impl UserWrites for Tx<'_> {
             "INSERT INTO personal_access_tokens \
              (user_id, name, digest, scopes, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
-             RETURNING id, user_id, name, scopes, expires_at, revoked_at, created_at",
+             RETURNING id, user_id, name, scopes, expires_at, revoked_at, created_at, last_used_at",
             &[
                 &new.user_id,
                 &new.name,

@@ -2,6 +2,7 @@
 //! (SQLite has no round trips to save), ids taken from the table's AUTOINCREMENT sequence.
 
 use super::{Database, Tx, to_unix};
+use crate::domain::repository_pattern::RepositoryPatterns;
 use crate::domain::token::{Holder, default_username};
 use crate::storage::StorageError;
 use crate::storage::bulk::BulkWrites;
@@ -41,7 +42,7 @@ impl BulkWrites for Tx<'_> {
         let first = last.unwrap_or(0) + 1;
         let mut insert = self.0.prepare_cached(
             "INSERT INTO deploy_tokens (id, project_id, group_id, name, username, digest, scopes, \
-             expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             expires_at, created_at, repositories) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         let mut id = first;
         for new in tokens {
@@ -61,7 +62,8 @@ impl BulkWrites for Tx<'_> {
                 &new.digest.0[..],
                 new.scopes.to_stored(),
                 new.expires_at.map(to_unix),
-                to_unix(now)
+                to_unix(now),
+                new.repositories.map(RepositoryPatterns::to_stored)
             ])?;
             id += 1;
         }

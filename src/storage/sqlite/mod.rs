@@ -1,11 +1,15 @@
 //! The SQLite backend: a small pool of connections to one file in WAL mode. It owns the
 //! connections and transactions; the area modules implement the storage traits on [`Tx`].
 
+mod accounts;
+mod audit;
 mod backup;
 mod bulk;
 mod namespaces;
 mod tokens;
+mod usage;
 mod users;
+mod webhooks;
 
 use super::migrations;
 use super::{BackendError, Reads, StorageError, Writes};

@@ -6,10 +6,11 @@ use crate::storage::{NamespaceReads, NamespaceWrites, NewGroup, NewProject, Stor
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-const GROUP_COLUMNS: &str = "id, parent_id, path, name, visibility, created_at";
-const PROJECT_COLUMNS: &str = "id, group_id, path, name, visibility, registry, created_at";
+pub(super) const GROUP_COLUMNS: &str = "id, parent_id, path, name, visibility, created_at";
+pub(super) const PROJECT_COLUMNS: &str =
+    "id, group_id, path, name, visibility, registry, created_at";
 
-fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
+pub(super) fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
     Ok(Group {
         id: r.get(0)?,
         parent_id: r.get(1)?,
@@ -20,7 +21,7 @@ fn group_row(r: &Row<'_>) -> rusqlite::Result<Group> {
     })
 }
 
-fn project_row(r: &Row<'_>) -> rusqlite::Result<Project> {
+pub(super) fn project_row(r: &Row<'_>) -> rusqlite::Result<Project> {
     Ok(Project {
         id: r.get(0)?,
         group_id: r.get(1)?,

@@ -69,12 +69,12 @@ fn a_database_from_before_the_rebuild_keeps_its_rows_and_stops_reusing_ids() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     let old = raw(&path);
-    // A database as the first four steps left it, with rows that refer to each other.
-    for step in &migrations::STEPS[..4] {
+    // A database as the steps before the rebuild left it, with rows that refer to each other.
+    for step in &migrations::STEPS[..8] {
         old.execute_batch(step.sqlite).unwrap();
     }
     old.execute_batch(
-        "PRAGMA user_version = 4;
+        "PRAGMA user_version = 8;
          INSERT INTO groups (id, path, name, visibility, created_at) VALUES (1, 'g', 'g', 'private', 0);
          INSERT INTO projects (id, group_id, path, name, visibility, registry, created_at)
              VALUES (1, 1, 'g/p', 'p', 'private', 'enabled', 0);

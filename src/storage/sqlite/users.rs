@@ -8,19 +8,21 @@ use crate::storage::{NewPersonalToken, StorageError, UserReads, UserWrites};
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-const USER_COLUMNS: &str = "id, username, is_admin, created_at";
-const TOKEN_COLUMNS: &str = "id, user_id, name, scopes, expires_at, revoked_at, created_at";
+pub(super) const USER_COLUMNS: &str = "id, username, is_admin, created_at, blocked_at";
+pub(super) const TOKEN_COLUMNS: &str =
+    "id, user_id, name, scopes, expires_at, revoked_at, created_at, last_used_at";
 
-fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
+pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         username: r.get(1)?,
         is_admin: r.get(2)?,
         created_at: from_unix(r.get(3)?)?,
+        blocked: r.get::<_, Option<i64>>(4)?.is_some(),
     })
 }
 
-fn token_row(r: &Row<'_>) -> rusqlite::Result<PersonalAccessToken> {
+pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<PersonalAccessToken> {
     let scopes: String = r.get(3)?;
     let scopes = PatScopes::parse(scopes.split(',')).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
@@ -33,6 +35,7 @@ fn token_row(r: &Row<'_>) -> rusqlite::Result<PersonalAccessToken> {
         expires_at: r.get::<_, Option<i64>>(4)?.map(from_unix).transpose()?,
         revoked: r.get::<_, Option<i64>>(5)?.is_some(),
         created_at: from_unix(r.get(6)?)?,
+        last_used_at: r.get::<_, Option<i64>>(7)?.map(from_unix).transpose()?,
     })
 }
 

@@ -42,11 +42,13 @@ CREATE TABLE deploy_tokens_new (
     expires_at  INTEGER,
     revoked_at  INTEGER,
     created_at  INTEGER NOT NULL,
+    repositories  TEXT,
+    last_used_at  INTEGER,
     CHECK ((project_id IS NULL) <> (group_id IS NULL))
 );
 INSERT INTO deploy_tokens_new
     SELECT id, project_id, group_id, name, username, digest, scopes, expires_at, revoked_at,
-           created_at
+           created_at, repositories, last_used_at
     FROM deploy_tokens;
 DROP TABLE deploy_tokens;
 ALTER TABLE deploy_tokens_new RENAME TO deploy_tokens;
@@ -67,12 +69,15 @@ DROP TABLE refresh_tokens;
 ALTER TABLE refresh_tokens_new RENAME TO refresh_tokens;
 
 CREATE TABLE users_new (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    username    TEXT NOT NULL UNIQUE,
-    is_admin    INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
-    created_at  INTEGER NOT NULL
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    username       TEXT NOT NULL UNIQUE,
+    is_admin       INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
+    created_at     INTEGER NOT NULL,
+    password_hash  TEXT,
+    blocked_at     INTEGER
 );
-INSERT INTO users_new SELECT id, username, is_admin, created_at FROM users;
+INSERT INTO users_new
+    SELECT id, username, is_admin, created_at, password_hash, blocked_at FROM users;
 DROP TABLE users;
 ALTER TABLE users_new RENAME TO users;
 
@@ -84,10 +89,11 @@ CREATE TABLE personal_access_tokens_new (
     scopes      TEXT NOT NULL,
     expires_at  INTEGER,
     revoked_at  INTEGER,
-    created_at  INTEGER NOT NULL
+    created_at  INTEGER NOT NULL,
+    last_used_at  INTEGER
 );
 INSERT INTO personal_access_tokens_new
-    SELECT id, user_id, name, digest, scopes, expires_at, revoked_at, created_at
+    SELECT id, user_id, name, digest, scopes, expires_at, revoked_at, created_at, last_used_at
     FROM personal_access_tokens;
 DROP TABLE personal_access_tokens;
 ALTER TABLE personal_access_tokens_new RENAME TO personal_access_tokens;
@@ -122,3 +128,15 @@ INSERT INTO user_refresh_tokens_new
     SELECT id, digest, personal_access_token_id, service, created_at FROM user_refresh_tokens;
 DROP TABLE user_refresh_tokens;
 ALTER TABLE user_refresh_tokens_new RENAME TO user_refresh_tokens;
+
+CREATE TABLE sessions_new (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    digest        BLOB NOT NULL UNIQUE,
+    user_id       INTEGER NOT NULL REFERENCES users(id),
+    created_at    INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL
+);
+INSERT INTO sessions_new SELECT id, digest, user_id, created_at, last_seen_at FROM sessions;
+DROP TABLE sessions;
+ALTER TABLE sessions_new RENAME TO sessions;
+CREATE INDEX sessions_user ON sessions(user_id);
