@@ -1,7 +1,8 @@
 //! End-to-end: two `regauth serve` replicas on one PostgreSQL database behind nginx
 //! (`deploy/nginx/replicas.conf`, round robin) as the realm of a real docker-registry, driven
 //! by skopeo and plain HTTP. What one replica writes, the other acts on at the very next
-//! request; both sign with the one shared key; `kill -9` of one replica under load fails
+//! request (deploy tokens, personal access tokens, refresh tokens, roles, web UI sessions);
+//! both sign with the one shared key; `kill -9` of one replica under load fails
 //! only requests in flight on it, and loses no acknowledged write.
 //!
 //! Runs with `REGAUTH_E2E=1` (scripts/test), like the other end-to-end tests.
@@ -19,6 +20,14 @@ use support::stack::{DeployToken, http_client};
 /// The `kill -9` test, in a file of its own.
 #[path = "e2e_replicas/kill.rs"]
 mod kill;
+
+/// The web UI's sessions and roles, in a file of their own.
+#[path = "e2e_replicas/sessions.rs"]
+mod sessions;
+
+/// CI variables' sealed secrets, in a file of their own.
+#[path = "e2e_replicas/ci_variables.rs"]
+mod ci_variables;
 
 /// The programs this suite drives, with their Debian packages.
 const TOOLS: &[(&str, &str)] = &[

@@ -9,6 +9,7 @@
 
 pub mod calls;
 pub mod load;
+pub mod ui;
 
 use std::path::Path;
 use std::process::Command;
