@@ -12,6 +12,7 @@ pub mod deploy_tokens;
 pub mod forward_auth;
 pub mod guarded;
 pub mod last_used;
+pub mod lookup_cache;
 pub mod namespaces;
 pub mod registry_auth;
 pub mod sealing;

@@ -2,6 +2,7 @@
 //! POST, the password and the refresh-token grants.
 
 use super::App;
+use super::lookup_cache::{self, LookupCache, LookupKey};
 use super::users::{credential_for, is_personal_token, user_credential};
 use crate::domain::authz::{
     AuthType, BAD_CREDENTIALS, Credential, Granted, Refusal, external_authorization_refusal, grant,
@@ -15,6 +16,7 @@ use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
 use crate::storage::{Reads, StorageError, UsedToken, Writes};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Prefix of refresh tokens (docker's "identity tokens").
 pub const REFRESH_TOKEN_PREFIX: &str = "rgrt-";
@@ -115,6 +117,7 @@ pub struct TokenService {
     registry_service: String,
     proxies: Vec<ProxyService>,
     external_authorization: bool,
+    lookups: Arc<LookupCache<Lookup>>,
 }
 
 impl TokenService {
@@ -126,6 +129,7 @@ impl TokenService {
             registry_service,
             proxies: Vec::new(),
             external_authorization: false,
+            lookups: Arc::new(LookupCache::new(lookup_cache::CAPACITY)),
         }
     }
 
@@ -176,16 +180,20 @@ impl TokenService {
         }
         let requested = parse_all(req.scopes.iter().map(String::as_str))?;
         let now = self.app.now();
-        // Every lookup in one read transaction (storage::sqlite::Database::read says why).
-        let (subject, projects) = self.app.store().read(|tx| {
-            let subject = authenticate(tx, &req.credentials, service)?;
-            *presented = subject.presented();
-            let projects = match proxy {
-                Some(_) => HashMap::new(),
-                None => project_facts(tx, &requested)?,
-            };
-            Ok::<_, AuthError>((subject, projects))
+        // Every lookup in one read transaction (storage::sqlite::Database::read says why),
+        // kept until the next write anywhere (app::lookup_cache says why that is enough).
+        let store = self.app.store();
+        let (subject, projects) = self.lookups.get_or_load(store, lookup_key(req), || {
+            store.read(|tx| {
+                let subject = authenticate(tx, &req.credentials, service)?;
+                let projects = match proxy {
+                    Some(_) => HashMap::new(),
+                    None => project_facts(tx, &requested)?,
+                };
+                Ok::<_, AuthError>((subject, projects))
+            })
         })?;
+        *presented = subject.presented();
         note_expired(&self.app, &subject, req.client, now);
         let credential = subject.credential();
         // While external authorization is on, deploy tokens count for nothing here.
@@ -226,7 +234,28 @@ impl TokenService {
     }
 }
 
+/// What a token request's lookups found: who is asking, and the project of each requested
+/// repository.
+type Lookup = (Subject, HashMap<String, Option<ProjectFacts>>);
+
+/// What a token request's lookups depend on: the credentials, the service and the scopes.
+fn lookup_key(req: &TokenRequest) -> LookupKey {
+    let service = req.service.as_deref().unwrap_or("").as_bytes();
+    let credentials: [&[u8]; 3] = match &req.credentials {
+        Credentials::None => [b"anonymous", b"", b""],
+        Credentials::Password { username, secret } => {
+            [b"password", username.as_bytes(), secret.expose().as_bytes()]
+        }
+        Credentials::RefreshToken(secret) => [b"refresh", b"", secret.expose().as_bytes()],
+    };
+    let mut parts: Vec<&[u8]> = credentials.to_vec();
+    parts.push(service);
+    parts.extend(req.scopes.iter().map(|s| s.as_bytes()));
+    LookupKey::of(&parts)
+}
+
 /// Who the credentials belong to.
+#[derive(Clone)]
 pub(super) enum Subject {
     /// Nobody.
     Anonymous,

@@ -61,6 +61,11 @@ pub const STEPS: &[Step] = &[
         sqlite: include_str!("migrations/sqlite/0009_ids_never_reused.sql"),
         postgres: include_str!("migrations/postgres/0009_ids_never_reused.sql"),
     },
+    Step {
+        name: "changes",
+        sqlite: include_str!("migrations/sqlite/0010_changes.sql"),
+        postgres: include_str!("migrations/postgres/0010_changes.sql"),
+    },
 ];
 
 /// The steps a database at version `found` has not run yet, each with the version it

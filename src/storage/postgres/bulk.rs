@@ -2,7 +2,7 @@
 //! drawn from the identity sequence in one query, and the rows sent as arrays to one
 //! `INSERT … SELECT FROM unnest(…)`: two round trips per batch instead of three per row.
 
-use super::{Conn, Database, Tx, WRITE_LOCK, to_unix};
+use super::{Conn, Database, Tx, to_unix};
 use crate::domain::repository_pattern::RepositoryPatterns;
 use crate::domain::token::{Holder, default_username};
 use crate::storage::StorageError;
@@ -12,7 +12,8 @@ use postgres::IsolationLevel;
 use time::OffsetDateTime;
 
 impl Database {
-    /// Run `load` in one READ COMMITTED transaction holding the write lock.
+    /// Run `load` in one READ COMMITTED transaction holding the write lock (and raising the
+    /// write counter, like every write).
     pub fn bulk<T>(
         &self,
         load: impl FnOnce(&mut dyn BulkWrites) -> Result<T, StorageError>,
@@ -24,7 +25,7 @@ impl Database {
             .isolation_level(IsolationLevel::ReadCommitted)
             .start()?;
         let mut handle = Tx { tx, statements };
-        handle.run("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        handle.lock_and_count()?;
         let value = load(&mut handle)?;
         handle.tx.commit()?;
         Ok(value)

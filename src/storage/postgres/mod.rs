@@ -187,9 +187,29 @@ impl Database {
         write: impl FnOnce(&mut dyn Writes) -> Result<T, E>,
     ) -> Result<T, E> {
         self.transaction(begin_write, |tx| {
-            tx.run("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            tx.lock_and_count()?;
             write(tx)
         })
+    }
+
+    /// The write counter ([`CHANGES_QUERY`]): one small query outside any transaction.
+    /// A connection the server closed is dropped and the next one tried, as at BEGIN.
+    pub fn changes(&self) -> Result<i64, StorageError> {
+        let mut stale = 0;
+        loop {
+            let mut conn = self.pool().get()?;
+            let Conn { client, statements } = &mut *conn;
+            let failed = match prepared(client, statements, CHANGES_QUERY)
+                .and_then(|statement| client.query_one(&statement, &[]))
+            {
+                Ok(row) => return Ok(row.try_get(0)?),
+                Err(e) => e,
+            };
+            if !client.is_closed() || stale == POOL_SIZE {
+                return Err(failed.into());
+            }
+            stale += 1;
+        }
     }
 
     /// Begin a transaction with `begin` on a pooled connection, run `body`, commit if it
@@ -273,6 +293,24 @@ fn migrate(client: &mut Client) -> Result<(), StorageError> {
 /// Parameters of a statement.
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
+/// The write counter: raised by every write transaction (migration 10), read by
+/// [`Database::changes`].
+const CHANGES_QUERY: &str = "SELECT n FROM changes";
+
+/// The statement for `sql` on `client`, prepared once per connection.
+fn prepared(
+    client: &mut Client,
+    statements: &mut HashMap<&'static str, Statement>,
+    sql: &'static str,
+) -> Result<Statement, postgres::Error> {
+    if let Some(statement) = statements.get(sql) {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql)?;
+    statements.insert(sql, statement.clone());
+    Ok(statement)
+}
+
 impl Tx<'_> {
     /// The statement for `sql`, prepared once per connection.
     fn prepared(&mut self, sql: &'static str) -> Result<Statement, StorageError> {
@@ -282,6 +320,16 @@ impl Tx<'_> {
         let statement = self.tx.prepare(sql)?;
         self.statements.insert(sql, statement.clone());
         Ok(statement)
+    }
+
+    /// What every write does first: take [`WRITE_LOCK`], then raise the write counter, so
+    /// that a replica keeping lookups sees at its next request that something changed (the
+    /// counter is a row, not a sequence: a reader sees the new value only once this
+    /// transaction's changes are visible too).
+    fn lock_and_count(&mut self) -> Result<(), StorageError> {
+        self.run("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        self.run("UPDATE changes SET n = n + 1", &[])?;
+        Ok(())
     }
 
     /// Every row `sql` returns.

@@ -1,0 +1,2 @@
+-- Nothing on SQLite: PostgreSQL's step adds the write counter that lets replicas keep
+-- token-path lookups between requests; SQLite's lookups are in-process and are not kept.
