@@ -185,9 +185,9 @@ impl Store {
 
     /// How many transactions a server worker should run at once. SQLite's are CPU-bound
     /// (a few microseconds, no waiting), so two keep a core busy and more only contend;
-    /// PostgreSQL's mostly wait for the server's answers (four round trips a token request),
-    /// so a worker keeps more in flight (scripts/bench: 8 gave 13% more pulls than 2, 16
-    /// no more than 8).
+    /// PostgreSQL's mostly wait for the server's answers (one to five round trips a token
+    /// request), so a worker keeps more in flight (scripts/bench, before token lookups were
+    /// kept: 8 gave 13% more pulls than 2, 16 no more than 8).
     pub fn transactions_per_worker(&self) -> usize {
         match &self.backend {
             Backend::Sqlite(_) => 2,

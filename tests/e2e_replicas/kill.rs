@@ -195,6 +195,11 @@ fn kill_9_of_a_replica_fails_only_requests_in_flight_and_loses_no_acknowledged_w
     assert!(api_before >= 5 && cli_before >= 3);
     for r in &api_failed {
         assert_eq!(r.status, Some(502), "API write {} got {:?}", r.n, r.status);
+        assert!(
+            r.in_flight_at(killed_at),
+            "API write {} failed but was not in flight at the kill",
+            r.n
+        );
     }
 }
 
