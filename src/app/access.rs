@@ -53,6 +53,9 @@ impl From<StorageError> for AccessError {
 pub struct Caller {
     pub(super) user: User,
     pub(super) memberships: Memberships,
+    /// The personal access token the caller presented (`None` for a web session): what
+    /// `/personal_access_tokens/self` names.
+    pub(super) token_id: Option<i64>,
 }
 
 impl Caller {
@@ -148,7 +151,7 @@ pub struct ProjectCreator<'t> {
     pub(super) brand: Brand<'t>,
 }
 
-fn require(role: Option<AccessLevel>, level: AccessLevel) -> Result<(), AccessError> {
+pub(super) fn require(role: Option<AccessLevel>, level: AccessLevel) -> Result<(), AccessError> {
     if role.is_some_and(|r| r >= level) {
         Ok(())
     } else {

@@ -115,6 +115,7 @@ fn caller_in<S: Reads + ?Sized>(
     Ok(Caller {
         user: credential.user,
         memberships: credential.memberships,
+        token_id: Some(credential.token.id),
     })
 }
 

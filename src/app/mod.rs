@@ -3,6 +3,7 @@
 //! HTTP handlers call it on the blocking pool.
 
 pub mod access;
+pub mod accounts;
 pub mod acting;
 pub mod admin;
 pub mod browse;
@@ -10,6 +11,9 @@ pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
 pub mod guarded;
+pub mod lifecycle;
+pub mod members;
+pub mod personal_tokens;
 pub mod namespaces;
 pub mod registry_auth;
 pub mod sealing;
@@ -75,6 +79,10 @@ pub enum AppError {
     /// Something already exists.
     #[error("{0}")]
     Conflict(String),
+    /// Something that must be unique exists already (a username, a membership): GitLab
+    /// answers these with 409, where a taken path is a 400.
+    #[error("{0}")]
+    Exists(String),
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

@@ -153,9 +153,7 @@ pub(super) fn insert_user_checked(
     now: time::OffsetDateTime,
 ) -> Result<User, AppError> {
     if tx.user_by_username(username)?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "user {username} already exists"
-        )));
+        return Err(AppError::Exists(format!("user {username} already exists")));
     }
     if tx.deploy_token_login_taken(&login_key(username))? {
         let taken = UserError::UsernameOfDeployToken(username.to_owned());

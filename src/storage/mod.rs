@@ -5,6 +5,7 @@
 //! everything is synchronous, and async callers run it on the blocking pool.
 
 pub mod accounts;
+pub mod lifecycle;
 pub mod migrations;
 pub mod namespaces;
 pub mod sqlite;
@@ -12,6 +13,7 @@ pub mod tokens;
 pub mod users;
 
 pub use accounts::{AccountReads, AccountWrites};
+pub use lifecycle::{GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
@@ -19,14 +21,26 @@ pub use users::{NewPersonalToken, UserReads, UserWrites};
 use std::path::Path;
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + AccountReads {}
+pub trait Reads:
+    NamespaceReads + DeployTokenReads + UserReads + AccountReads + LifecycleReads
+{
+}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads + AccountReads> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + AccountReads + LifecycleReads> Reads
+    for T
+{
+}
 
 /// What a write transaction offers: every lookup and every change.
-pub trait Writes: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites {}
+pub trait Writes:
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites + LifecycleWrites
+{
+}
 
-impl<T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites> Writes for T {}
+impl<T> Writes for T where
+    T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites + LifecycleWrites
+{
+}
 
 /// A storage failure. Never carries secrets, and never a driver type: a backend turns its
 /// driver's errors into these.

@@ -125,6 +125,7 @@ impl From<AppError> for GitLabError {
                 GitLabError::message(StatusCode::NOT_FOUND, format!("404 {m}"))
             }
             AppError::Conflict(m) => GitLabError::message(StatusCode::BAD_REQUEST, m),
+            AppError::Exists(m) => GitLabError::message(StatusCode::CONFLICT, m),
             AppError::Storage(e) => GitLabError::internal(&e),
             AppError::Sealing(e) => GitLabError::internal(&e),
         }

@@ -2,6 +2,7 @@
 //! connections and transactions; the area modules implement the storage traits on [`Tx`].
 
 mod accounts;
+mod lifecycle;
 mod namespaces;
 mod tokens;
 mod users;
