@@ -44,7 +44,11 @@ impl<'t> Writing<'t> {
     }
 
     /// Remove `user` with their tokens, memberships and sessions; not oneself.
-    pub fn delete_user_as(&mut self, _admin: &UserAdmin<'t>, user: &User) -> Result<(), AccessError> {
+    pub fn delete_user_as(
+        &mut self,
+        _admin: &UserAdmin<'t>,
+        user: &User,
+    ) -> Result<(), AccessError> {
         if user.id == self.caller().user().id {
             return Err(AppError::invalid("id", "you cannot delete your own account").into());
         }
@@ -75,7 +79,9 @@ impl App {
                 .ok_or_else(|| AppError::NotFound(format!("user {username} not found")))?;
             if user.blocked == blocked {
                 let state = if blocked { "blocked" } else { "active" };
-                return Err(AppError::Conflict(format!("user {username} is already {state}")));
+                return Err(AppError::Conflict(format!(
+                    "user {username} is already {state}"
+                )));
             }
             Ok(apply_block(tx, user, blocked, now)?)
         })

@@ -7,8 +7,8 @@
 
 use super::AppError;
 use super::access::{AccessError, Brand, GroupAccess, ProjectAccess, require};
-use super::acting::{Acting, Writing};
 use super::accounts::apply_block;
+use super::acting::{Acting, Writing};
 use super::users::insert_user_checked;
 use crate::domain::password::PasswordHash;
 use crate::domain::role::{AccessLevel, MemberOf};

@@ -147,15 +147,20 @@ impl App {
 }
 
 /// Remove `group`, its projects and subgroups (deepest first), in the caller's transaction.
-fn remove_group(
-    tx: &mut dyn Writes,
-    group: &Group,
-    recursive: bool,
-) -> Result<Removed, AppError> {
+fn remove_group(tx: &mut dyn Writes, group: &Group, recursive: bool) -> Result<Removed, AppError> {
     let below = |path: &str| path != group.path && repository_in(path, &group.path);
-    let projects: Vec<Project> = tx.projects()?.into_iter().filter(|p| below(&p.path)).collect();
-    let mut groups: Vec<Group> = tx.groups()?.into_iter().filter(|g| below(&g.path)).collect();
-    if !recursive && !(projects.is_empty() && groups.is_empty()) {
+    let projects: Vec<Project> = tx
+        .projects()?
+        .into_iter()
+        .filter(|p| below(&p.path))
+        .collect();
+    let mut groups: Vec<Group> = tx
+        .groups()?
+        .into_iter()
+        .filter(|g| below(&g.path))
+        .collect();
+    let empty = projects.is_empty() && groups.is_empty();
+    if !recursive && !empty {
         return Err(AppError::Conflict(format!(
             "group {} is not empty: it holds {} subgroup(s) and {} project(s); remove them first, or remove everything with --recursive",
             group.path,

@@ -88,7 +88,11 @@ impl App {
     }
 
     /// Take `username`'s role on a group or project away (the operator's command).
-    pub fn remove_member(&self, holder: HolderRef<'_>, username: &str) -> Result<MemberOf, AppError> {
+    pub fn remove_member(
+        &self,
+        holder: HolderRef<'_>,
+        username: &str,
+    ) -> Result<MemberOf, AppError> {
         self.store().write(|tx| {
             let user = tx
                 .user_by_username(username)?

@@ -6,7 +6,9 @@
 use super::access::AccessError;
 use super::acting::{Acting, Writing};
 use super::admin::UserAdmin;
-use super::users::{CreatePersonalToken, CreatedPersonalToken, insert_token, personal_token_fields};
+use super::users::{
+    CreatePersonalToken, CreatedPersonalToken, insert_token, personal_token_fields,
+};
 use super::{AppError, expiry_field};
 use crate::domain::user::PersonalAccessToken;
 use crate::storage::Reads;
@@ -91,7 +93,14 @@ impl<'t> Writing<'t> {
             return Err(AppError::invalid("token", why).into());
         }
         self.tx.revoke_personal_token(old.id, now)?;
-        let new = insert_token(self.tx, old.user_id, &old.name, &old.scopes, Some(expires_at), now)?;
+        let new = insert_token(
+            self.tx,
+            old.user_id,
+            &old.name,
+            &old.scopes,
+            Some(expires_at),
+            now,
+        )?;
         Ok(new)
     }
 
@@ -107,7 +116,9 @@ impl<'t> Writing<'t> {
         self.tx
             .user_by_id(user_id)?
             .ok_or(AccessError::NotFound("User"))?;
-        Ok(insert_token(self.tx, user_id, req.name, &scopes, expires_at, now)?)
+        Ok(insert_token(
+            self.tx, user_id, req.name, &scopes, expires_at, now,
+        )?)
     }
 }
 

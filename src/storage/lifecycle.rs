@@ -37,11 +37,8 @@ pub trait LifecycleWrites: LifecycleReads {
     /// Change a group's name and visibility.
     fn update_group(&mut self, id: i64, changes: &GroupChanges<'_>) -> Result<(), StorageError>;
     /// Change a project's name, visibility and registry access.
-    fn update_project(
-        &mut self,
-        id: i64,
-        changes: &ProjectChanges<'_>,
-    ) -> Result<(), StorageError>;
+    fn update_project(&mut self, id: i64, changes: &ProjectChanges<'_>)
+    -> Result<(), StorageError>;
     /// Remove a project with its deploy tokens (their refresh tokens and sealed secrets
     /// too) and the memberships on it.
     fn delete_project(&mut self, id: i64) -> Result<(), StorageError>;

@@ -26,10 +26,7 @@ pub trait Reads:
 {
 }
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads + AccountReads + LifecycleReads> Reads
-    for T
-{
-}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + AccountReads + LifecycleReads> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
 pub trait Writes:

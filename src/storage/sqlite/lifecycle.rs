@@ -5,9 +5,7 @@
 use super::Tx;
 use super::users::{TOKEN_COLUMNS, token_row};
 use crate::domain::user::PersonalAccessToken;
-use crate::storage::{
-    GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges, StorageError,
-};
+use crate::storage::{GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges, StorageError};
 use rusqlite::params;
 
 /// Removes the deploy tokens held where `{holder}` (`project_id = ?1` or `group_id = ?1`),
