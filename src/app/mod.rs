@@ -12,6 +12,7 @@ pub mod deploy_tokens;
 pub mod forward_auth;
 pub mod guarded;
 pub mod lifecycle;
+pub mod listing;
 pub mod members;
 pub mod namespaces;
 pub mod personal_tokens;

@@ -6,7 +6,7 @@
 use crate::app::AppError;
 use crate::app::access::AccessError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::CACHE_CONTROL;
+use actix_web::http::header::{ALLOW, CACHE_CONTROL};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
@@ -17,6 +17,8 @@ pub struct GitLabError {
     pub status: StatusCode,
     /// JSON body.
     pub body: Value,
+    /// The `Allow` header of a 405.
+    pub allow: Option<&'static str>,
 }
 
 impl std::fmt::Display for GitLabError {
@@ -30,6 +32,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "message": message.into() }),
+            allow: None,
         }
     }
 
@@ -68,6 +71,15 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "error": text.into() }),
+            allow: None,
+        }
+    }
+
+    /// 405 `{"error":"405 Not Allowed"}` with the methods the path takes in `Allow`.
+    pub fn not_allowed(allow: &'static str) -> GitLabError {
+        GitLabError {
+            allow: Some(allow),
+            ..GitLabError::with_status(StatusCode::METHOD_NOT_ALLOWED, "405 Not Allowed")
         }
     }
 
@@ -80,6 +92,7 @@ impl GitLabError {
                 "error_description": "The request requires higher privileges than provided by the access token.",
                 "scope": scopes,
             }),
+            allow: None,
         }
     }
 
@@ -99,9 +112,12 @@ impl ResponseError for GitLabError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .json(&self.body)
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((CACHE_CONTROL, "no-store"));
+        if let Some(allow) = self.allow {
+            response.insert_header((ALLOW, allow));
+        }
+        response.json(&self.body)
     }
 }
 
