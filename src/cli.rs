@@ -1,12 +1,15 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod lists;
 pub mod namespaces;
+pub mod table;
 pub mod users;
 
 use crate::app::App;
 use crate::config::Config;
+use crate::config::settings;
 use crate::jwt::{Algorithm, SigningKey};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Arg, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 pub use namespaces::HolderArgs;
 use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
 use std::io::{Read, Write};
@@ -22,6 +25,70 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Settings given as flags or in the environment, by variable name (filled by
+    /// [`Cli::parse_all`] from the options [`Cli::command_with_settings`] adds).
+    #[arg(skip)]
+    pub settings: Vec<(String, String)>,
+}
+
+impl Cli {
+    /// The command line: the derived commands plus a global `--KEY` option for every
+    /// setting, each showing its `REGAUTH_*` variable in `--help`.
+    pub fn command_with_settings() -> clap::Command {
+        let mut command = Cli::command();
+        for key in settings::setting_keys() {
+            command = command.arg(
+                Arg::new(*key)
+                    .long(settings::flag_name(key))
+                    .env(settings::env_name(key))
+                    .hide_env_values(true)
+                    .value_name("VALUE")
+                    .global(true)
+                    .help_heading("Settings (flag > environment > config file > default)")
+                    .help(settings::help(key)),
+            );
+        }
+        command
+    }
+
+    /// Parse the process's arguments (exiting with clap's message on a bad one), with the
+    /// settings they and the environment give.
+    pub fn parse_all() -> Cli {
+        let matches = Cli::command_with_settings().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        for key in settings::setting_keys() {
+            if let Some(value) = matches.get_one::<String>(key) {
+                cli.settings.push((settings::env_name(key), value.clone()));
+            }
+        }
+        cli
+    }
+
+    /// The configuration: file < environment < flags.
+    fn config(&self) -> Result<Config, crate::config::ConfigError> {
+        Config::load_with(self.config.as_deref(), |var| {
+            let given = self.settings.iter().find(|(name, _)| name == var);
+            given
+                .map(|(_, value)| value.clone())
+                .or_else(|| std::env::var(var).ok())
+        })
+    }
+}
+
+/// Warn about every `REGAUTH_*` variable that is no setting (a typo would otherwise be
+/// silently ignored).
+fn warn_unknown_variables() {
+    let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+    for (name, closest) in settings::unknown_variables(names) {
+        match closest {
+            Some(setting) => {
+                tracing::warn!(variable = %name, "unknown setting variable ignored; did you mean {setting}?")
+            }
+            None => {
+                tracing::warn!(variable = %name, "unknown setting variable ignored (see regauth --help)")
+            }
+        }
+    }
 }
 
 /// Top-level commands.
@@ -90,7 +157,8 @@ pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Run one command.
 pub fn run(cli: Cli) -> CliResult {
-    let config = Config::load(cli.config.as_deref())?;
+    warn_unknown_variables();
+    let config = cli.config()?;
     match cli.command {
         Command::Serve => serve(config),
         Command::Keys(KeysCommand::Generate { algorithm, force }) => {

@@ -6,10 +6,12 @@ use crate::domain::forward::{HeaderFamily, Route, default_routes};
 use crate::domain::proxy::ProxyService;
 use crate::jwt::Algorithm;
 use serde::Deserialize;
+use settings::env_name;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+pub mod settings;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -216,7 +218,10 @@ impl Config {
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
-            _ => return Err(format!("unknown key (known keys: {})", KEYS.join(", "))),
+            _ => {
+                let known = settings::accepted_keys().join(", ");
+                return Err(format!("unknown key (known keys: {known})"));
+            }
         }
         Ok(())
     }
@@ -262,11 +267,6 @@ fn proxy(service: Option<&str>, group: Option<&str>) -> Result<ProxyService, Str
         None => None,
     };
     Ok(ProxyService { service, group })
-}
-
-/// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.
-fn env_name(key: &str) -> String {
-    format!("REGAUTH_{}", key.to_ascii_uppercase())
 }
 
 fn non_empty(value: &str) -> Result<&str, String> {

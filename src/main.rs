@@ -1,10 +1,9 @@
 //! The `regauth` binary: parse the command line, start logging, dispatch.
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let cli = regauth::cli::Cli::parse();
+    let cli = regauth::cli::Cli::parse_all();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

@@ -11,6 +11,7 @@ pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
 pub mod guarded;
+pub mod inventory;
 pub mod lifecycle;
 pub mod listing;
 pub mod members;

@@ -100,12 +100,18 @@ impl App {
         })
     }
 
-    /// Revoke a personal access token: it stops working at once, its refresh tokens too.
+    /// Revoke a personal access token: it stops working at once, its refresh tokens too. One
+    /// revoked already is refused.
     pub fn revoke_personal_token(&self, id: i64) -> Result<PersonalAccessToken, AppError> {
         let now = self.now();
-        self.store()
-            .write(|tx| tx.revoke_personal_token(id, now))?
-            .ok_or_else(|| AppError::NotFound(format!("personal access token {id} not found")))
+        let not_found = || AppError::NotFound(format!("personal access token {id} not found"));
+        self.store().write(|tx| {
+            let token = tx.personal_token_by_id(id)?.ok_or_else(not_found)?;
+            if token.revoked {
+                return Err(super::personal_tokens::already_revoked(id));
+            }
+            tx.revoke_personal_token(id, now)?.ok_or_else(not_found)
+        })
     }
 
     /// Give `username` the role `level` on a group or project (replacing an earlier role).

@@ -1,0 +1,120 @@
+//! The settings an operator can give, one list: what each key means (for `--help`), the
+//! flag and environment variable each has, every key a file may hold (for the "unknown
+//! key" error), and which `REGAUTH_*` variables are nobody's setting (a typo such as
+//! `REGAUTH_LISTN`, warned about at start instead of silently ignored).
+
+use super::KEYS;
+
+/// Keys a file may hold that are no scalar setting: arrays of tables.
+pub const TABLE_KEYS: &[&str] = &["forward_auth_route"];
+
+/// `REGAUTH_*` variables that are not settings of the binary: the test suite's switch.
+const NOT_SETTINGS: &[&str] = &["REGAUTH_E2E"];
+
+/// What a setting is for, as `--help` says it.
+pub fn help(key: &str) -> &'static str {
+    match key {
+        "listen" => "Address to listen on [default: 127.0.0.1:5001]",
+        "database" => "SQLite database file [default: data/regauth.db]",
+        "keys_dir" => "Directory of the signing key and certificate [default: keys]",
+        "issuer" => "JWT iss, the registry's auth.token.issuer [default: regauth]",
+        "token_lifetime" => "Lifetime of registry tokens in seconds, 60 to 86400 [default: 900]",
+        "signing_algorithm" => "ES256 or RS256 [default: ES256]",
+        "x5c" => "Put the certificate in each token's x5c header [default: true]",
+        "registry_service" => {
+            "The registry's service name, the JWT aud [default: container_registry]"
+        }
+        "dependency_proxy" => {
+            "Dependency-proxy services, SERVICE[=GROUP] separated by commas [default: dependency_proxy]"
+        }
+        "external_authorization" => {
+            "Refuse deploy tokens for Git, packages, the registry and proxies [default: false]"
+        }
+        "ci_registry" => "Registry host named by CI variables as CI_REGISTRY [default: none]",
+        "forward_auth_headers" => {
+            "Headers of the original request that forward auth trusts: x-original or x-forwarded [default: x-original]"
+        }
+        "forward_auth_route" => "Layouts guarded by forward auth ([[forward_auth_route]] tables)",
+        _ => "",
+    }
+}
+
+/// The scalar settings, each with a flag and an environment variable.
+pub fn setting_keys() -> &'static [&'static str] {
+    KEYS
+}
+
+/// Every key a configuration file may hold, scalar settings first.
+pub fn accepted_keys() -> Vec<&'static str> {
+    KEYS.iter().chain(TABLE_KEYS).copied().collect()
+}
+
+/// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.
+pub fn env_name(key: &str) -> String {
+    format!("REGAUTH_{}", key.to_ascii_uppercase())
+}
+
+/// `token_lifetime` → `token-lifetime`, the setting's flag.
+pub fn flag_name(key: &str) -> String {
+    key.replace('_', "-")
+}
+
+/// The `REGAUTH_*` names among `names` that are no setting, each with the setting it most
+/// likely means (a typo), if one is close.
+pub fn unknown_variables(names: impl Iterator<Item = String>) -> Vec<(String, Option<String>)> {
+    let known: Vec<String> = KEYS.iter().map(|k| env_name(k)).collect();
+    names
+        .filter(|n| n.starts_with("REGAUTH_"))
+        .filter(|n| !known.contains(n) && !NOT_SETTINGS.contains(&n.as_str()))
+        .map(|name| {
+            // Compared without the shared prefix, which would make every name look close.
+            let suffix = |n: &str| n.trim_start_matches("REGAUTH_").to_owned();
+            let closest = known
+                .iter()
+                .map(|k| {
+                    (
+                        strsim::normalized_damerau_levenshtein(&suffix(k), &suffix(&name)),
+                        k,
+                    )
+                })
+                .filter(|(score, _)| *score >= 0.7)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, k)| k.clone());
+            (name, closest)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_says_what_it_is_for() {
+        for key in accepted_keys() {
+            assert!(!help(key).is_empty(), "{key} has no help text");
+        }
+    }
+
+    #[test]
+    fn typos_are_unknown_and_point_at_the_setting() {
+        let names = [
+            "REGAUTH_LISTN",
+            "REGAUTH_LISTEN",
+            "REGAUTH_E2E",
+            "PATH",
+            "REGAUTH_NOTHING_LIKE_IT",
+        ];
+        let found = unknown_variables(names.iter().map(|s| s.to_string()));
+        assert_eq!(
+            found,
+            vec![
+                (
+                    "REGAUTH_LISTN".to_owned(),
+                    Some("REGAUTH_LISTEN".to_owned())
+                ),
+                ("REGAUTH_NOTHING_LIKE_IT".to_owned(), None),
+            ]
+        );
+    }
+}
