@@ -13,7 +13,8 @@ FROM debian:bookworm-slim
 RUN groupadd --system --gid 10001 regauth \
     && useradd --system --uid 10001 --gid regauth --home-dir /var/lib/regauth \
         --shell /usr/sbin/nologin regauth \
-    && mkdir -p /var/lib/regauth/data /var/lib/regauth/keys \
+    && mkdir -p /var/lib/regauth/data /var/lib/regauth/keys /var/lib/regauth/public \
+    && chmod 0700 /var/lib/regauth/keys \
     && chown -R regauth:regauth /var/lib/regauth
 COPY --from=build /usr/local/bin/regauth /usr/local/bin/regauth
 
@@ -21,13 +22,15 @@ COPY --from=build /usr/local/bin/regauth /usr/local/bin/regauth
 # (or behind a proxy) to choose who can reach it.
 ENV REGAUTH_LISTEN=0.0.0.0:5001 \
     REGAUTH_DATABASE=/var/lib/regauth/data/regauth.db \
-    REGAUTH_KEYS_DIR=/var/lib/regauth/keys
+    REGAUTH_KEYS_DIR=/var/lib/regauth/keys \
+    REGAUTH_PUBLIC_KEYS_DIR=/var/lib/regauth/public
 
 USER regauth
 WORKDIR /var/lib/regauth
-# data/: the SQLite database; keys/: signing-key.pem and signing-cert.pem (created on the
-# first start). The registry needs signing-cert.pem: share keys/ with it read-only.
-VOLUME ["/var/lib/regauth/data", "/var/lib/regauth/keys"]
+# data/: the SQLite database; keys/: the private keys (signing keys, ci-secrets.key), for
+# regauth alone; public/: certs.pem and jwks.json, the only files a registry needs: share
+# public/ (never keys/) with it read-only.
+VOLUME ["/var/lib/regauth/data", "/var/lib/regauth/keys", "/var/lib/regauth/public"]
 EXPOSE 5001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["regauth", "healthcheck"]

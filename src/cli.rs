@@ -1,5 +1,7 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
+pub mod audit;
+pub mod keys;
 pub mod lists;
 pub mod namespaces;
 pub mod table;
@@ -8,8 +10,8 @@ pub mod users;
 use crate::app::App;
 use crate::config::Config;
 use crate::config::settings;
-use crate::jwt::{Algorithm, SigningKey};
-use clap::{Arg, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+pub use keys::KeysCommand;
 pub use namespaces::HolderArgs;
 use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
 use std::io::{Read, Write};
@@ -26,7 +28,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Settings given as flags or in the environment, by variable name (filled by
-    /// [`Cli::parse_all`] from the options [`Cli::command_with_settings`] adds).
+    /// [`Cli::from_matches`] from the options [`Cli::command_with_settings`] adds).
     #[arg(skip)]
     pub settings: Vec<(String, String)>,
 }
@@ -38,7 +40,7 @@ impl Cli {
         let mut command = Cli::command();
         for key in settings::setting_keys() {
             command = command.arg(
-                Arg::new(*key)
+                Arg::new(key)
                     .long(settings::flag_name(key))
                     .env(settings::env_name(key))
                     .hide_env_values(true)
@@ -51,11 +53,10 @@ impl Cli {
         command
     }
 
-    /// Parse the process's arguments (exiting with clap's message on a bad one), with the
-    /// settings they and the environment give.
-    pub fn parse_all() -> Cli {
-        let matches = Cli::command_with_settings().get_matches();
-        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    /// The command in `matches` (parsed by [`Cli::command_with_settings`]), with the
+    /// settings given as flags or in the environment.
+    pub fn from_matches(matches: &ArgMatches) -> Cli {
+        let mut cli = Cli::from_arg_matches(matches).unwrap_or_else(|e| e.exit());
         for key in settings::setting_keys() {
             if let Some(value) = matches.get_one::<String>(key) {
                 cli.settings.push((settings::env_name(key), value.clone()));
@@ -65,7 +66,7 @@ impl Cli {
     }
 
     /// The configuration: file < environment < flags.
-    fn config(&self) -> Result<Config, crate::config::ConfigError> {
+    pub fn load_config(&self) -> Result<Config, crate::config::ConfigError> {
         Config::load_with(self.config.as_deref(), |var| {
             let given = self.settings.iter().find(|(name, _)| name == var);
             given
@@ -138,40 +139,22 @@ pub enum VariablesFormat {
     Json,
 }
 
-/// `regauth keys …`
-#[derive(Subcommand, Debug)]
-pub enum KeysCommand {
-    /// Create a signing key and self-signed certificate in the keys directory.
-    Generate {
-        /// es256 or rs256 (default: the configured signing algorithm).
-        #[arg(long)]
-        algorithm: Option<Algorithm>,
-        /// Replace existing key files.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
 /// A command failure: printed to stderr, exit status 1.
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Run one command.
 pub fn run(cli: Cli) -> CliResult {
+    let config = cli.load_config()?;
+    run_with(cli, config)
+}
+
+/// Run one command with the configuration already loaded (`main` loads it first, to know
+/// the log format).
+pub fn run_with(cli: Cli, config: Config) -> CliResult {
     warn_unknown_variables();
-    let config = cli.config()?;
     match cli.command {
         Command::Serve => serve(config),
-        Command::Keys(KeysCommand::Generate { algorithm, force }) => {
-            let algorithm = algorithm.unwrap_or(config.signing_algorithm);
-            let key = SigningKey::generate(&config.keys_dir, algorithm, force)?;
-            println!(
-                "created {} key in {} (kid {})",
-                key.algorithm(),
-                config.keys_dir.display(),
-                key.kid()
-            );
-            Ok(())
-        }
+        Command::Keys(cmd) => keys::run(&config, cmd),
         Command::Group(cmd) => namespaces::group(&open_app(&config)?, cmd),
         Command::Project(cmd) => namespaces::project(&open_app(&config)?, cmd),
         Command::Token(cmd) => namespaces::token(&open_app(&config)?, cmd),
@@ -200,7 +183,11 @@ fn open_app(config: &Config) -> Result<App, Box<dyn std::error::Error>> {
 fn serve(config: Config) -> CliResult {
     let application = crate::server::build(&config)?;
     // The listener is bound already: clients that connect now wait in its backlog.
-    println!("regauth listening on http://{}", application.addr());
+    println!(
+        "regauth listening on {}://{}",
+        application.scheme(),
+        application.addr()
+    );
     std::io::stdout().flush()?;
     application.run()?;
     Ok(())

@@ -11,7 +11,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod forward;
+mod key_ring;
+pub mod ops;
 pub mod settings;
+
+pub use key_ring::KeyRingSettings;
 
 /// The service's settings.
 #[derive(Clone, Debug)]
@@ -46,6 +50,14 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
+    pub log_format: ops::LogFormat,
+    /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key, PEM (`REGAUTH_TLS_KEY`).
+    pub tls_key: Option<PathBuf>,
+    /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
+    pub key_ring: KeyRingSettings,
 }
 
 impl Default for Config {
@@ -67,6 +79,10 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            log_format: ops::LogFormat::Text,
+            tls_cert: None,
+            tls_key: None,
+            key_ring: KeyRingSettings::default(),
         }
     }
 }
@@ -117,6 +133,9 @@ const KEYS: &[&str] = &[
     "external_authorization",
     "ci_registry",
     "forward_auth_headers",
+    "log_format",
+    "tls_cert",
+    "tls_key",
 ];
 
 impl Config {
@@ -134,7 +153,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS {
+        for key in KEYS.iter().chain(key_ring::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -145,8 +164,14 @@ impl Config {
                     })?;
             }
         }
+        ops::check_tls_pair(&config)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Where the certificate bundle and JWKS file are published for registries.
+    pub fn public_keys_dir(&self) -> PathBuf {
+        self.key_ring.public_dir(&self.keys_dir)
     }
 
     /// Checks across keys: every service name is distinct.
@@ -160,6 +185,12 @@ impl Config {
                 });
             }
             names.push(&proxy.service);
+        }
+        if self.public_keys_dir() == self.keys_dir {
+            return Err(ConfigError::Invalid {
+                key: "public_keys_dir".into(),
+                message: "must differ from keys_dir: registries read it, and must never see the private keys".into(),
+            });
         }
         Ok(())
     }
@@ -217,7 +248,11 @@ impl Config {
             "dependency_proxy" => self.dependency_proxies = proxies_from_env(value)?,
             "external_authorization" => self.external_authorization = parse_bool(value)?,
             "ci_registry" => self.ci_registry = Some(forward::registry_host(value)?),
+            "log_format" => self.log_format = value.parse()?,
+            "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
+            "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
             _ => {
                 let known = settings::accepted_keys().join(", ");
                 return Err(format!("unknown key (known keys: {known})"));

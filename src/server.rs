@@ -8,8 +8,9 @@ use crate::app::registry_auth::TokenService;
 use crate::app::sealing::SealingKey;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
-use crate::jwt::SigningKey;
+use crate::http::Ops;
 use crate::jwt::issuer::Issuer;
+use crate::jwt::keyring::KeyRing;
 use crate::jwt::keys::KeyError;
 use crate::storage::{StorageError, Store};
 use actix_web::dev::Server;
@@ -25,6 +26,9 @@ pub enum BuildError {
     /// The signing key could not be loaded or created.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// The TLS certificate or key could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::http::tls::TlsError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -42,6 +46,10 @@ pub struct Application {
     ci: CiSettings,
     listener: TcpListener,
     addr: SocketAddr,
+    ops: Ops,
+    /// The signing keys, re-read every `reload_every` while serving.
+    ring: KeyRing,
+    reload_every: std::time::Duration,
 }
 
 /// Build the server `config` describes, on the system clock.
@@ -52,12 +60,13 @@ pub fn build(config: &Config) -> Result<Application, BuildError> {
 /// Build the server `config` describes, on `clock` (tests use a manual one).
 pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Application, BuildError> {
     let app = open_app_with_clock(config, clock)?;
-    let (key, created) = SigningKey::load_or_generate(&config.keys_dir, config.signing_algorithm)?;
-    if created {
-        tracing::info!(dir = %config.keys_dir.display(), kid = key.kid(), "created signing key and certificate");
-    }
-    let issuer = Issuer::new(
-        key,
+    let ring = KeyRing::open(
+        &config.keys_dir,
+        &config.public_keys_dir(),
+        config.signing_algorithm,
+    )?;
+    let issuer = Issuer::with_ring(
+        ring.clone(),
         config.issuer.clone(),
         config.token_lifetime,
         config.x5c,
@@ -79,6 +88,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
     let ci = CiSettings {
         registry: config.ci_registry.clone(),
     };
+    // Before binding: a bad certificate stops the start before anyone can connect.
+    let ops = Ops::from_config(config)?;
     let listen_error = |source| BuildError::Listen {
         addr: config.listen,
         source,
@@ -91,6 +102,9 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         ci,
         listener,
         addr,
+        ops,
+        ring,
+        reload_every: std::time::Duration::from_secs(config.key_ring.reload_interval),
     })
 }
 
@@ -110,6 +124,11 @@ impl Application {
         self.addr
     }
 
+    /// `https` when it serves TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        self.ops.scheme()
+    }
+
     /// The port the listener is bound to.
     pub fn port(&self) -> u16 {
         self.addr.port()
@@ -127,8 +146,10 @@ impl Application {
 
     /// Start serving; call inside an actix system. The returned server is a future that
     /// ends when the server stops, and hands out a handle to stop it.
+    /// Ring changes (`regauth keys …`) are picked up from then on, without a restart.
     pub fn start(self) -> std::io::Result<Server> {
-        crate::http::server_with(self.listener, self.service, self.forward, self.ci)
+        actix_web::rt::spawn(crate::jwt::reload::watch(self.ring, self.reload_every));
+        crate::http::server_with_ops(self.listener, self.service, self.forward, self.ci, self.ops)
     }
 
     /// Serve until stopped (a signal), on an actix system of its own.

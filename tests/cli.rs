@@ -325,13 +325,36 @@ fn keys_generate_refuses_to_overwrite_without_force() {
     let first = ok(d, &["keys", "generate"]);
     assert!(first.contains("ES256"), "{first}");
     assert!(d.join("keys/signing-key.pem").exists() && d.join("keys/signing-cert.pem").exists());
+    // What a registry reads is published apart from the private key.
+    let bundle = std::fs::read_to_string(d.join("keys/public/certs.pem")).unwrap();
+    assert!(
+        bundle.contains("BEGIN CERTIFICATE") && !bundle.contains("PRIVATE"),
+        "{bundle}"
+    );
+    assert!(d.join("keys/public/jwks.json").exists());
     let err = fails(d, &["keys", "generate", "--algorithm", "rs256"], &[]);
     assert!(err.contains("exists"), "{err}");
     let second = ok(d, &["keys", "generate", "--algorithm", "rs256", "--force"]);
     assert!(second.contains("RS256"), "{second}");
-    // serving ES256 with an RS256 key on disk is refused with a way out
-    let err = fails(d, &["serve"], &[("REGAUTH_LISTEN", "127.0.0.1:0")]);
-    assert!(err.contains("keys generate"), "{err}");
+    // The replaced ring was moved aside, never overwritten.
+    assert!(second.contains("moved the previous ring to"), "{second}");
+    let backups: Vec<_> = std::fs::read_dir(d.join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("backup-")
+        })
+        .collect();
+    assert_eq!(backups.len(), 1);
+    assert!(backups[0].join("signing-key.pem").exists());
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(d, &["keys", "list", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["algorithm"], "RS256");
+    assert_eq!(listed[0]["state"], "active");
 }
 
 #[test]

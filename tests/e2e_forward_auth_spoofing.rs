@@ -88,7 +88,7 @@ fn spoofing_through_caddy_is_refused(rig: &Rig) {
     let passed: Vec<String> = rig
         .checks("")
         .into_iter()
-        .filter(|l| l.contains("username= ") && l.contains("status=200"))
+        .filter(|l| l.contains("username=\"\" ") && l.contains("status=200"))
         .collect();
     assert!(
         passed.is_empty(),

@@ -667,7 +667,7 @@ fn signing_is_accepted(signing: Signing) {
         .send()
         .and_then(|response| response.text())
         .expect("GET /jwt/certs.pem");
-    let on_disk = support::read_text(&stack.regauth.keys_dir.join("signing-cert.pem"));
+    let on_disk = support::read_text(&stack.regauth.public_dir.join("certs.pem"));
     assert_eq!(
         published, on_disk,
         "/jwt/certs.pem is the registry's rootcertbundle"

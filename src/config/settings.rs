@@ -3,7 +3,7 @@
 //! key" error), and which `REGAUTH_*` variables are nobody's setting (a typo such as
 //! `REGAUTH_LISTN`, warned about at start instead of silently ignored).
 
-use super::KEYS;
+use super::{KEYS, key_ring};
 
 /// Keys a file may hold that are no scalar setting: arrays of tables.
 pub const TABLE_KEYS: &[&str] = &["forward_auth_route"];
@@ -35,18 +35,30 @@ pub fn help(key: &str) -> &'static str {
             "Headers of the original request that forward auth trusts: x-original or x-forwarded [default: x-original]"
         }
         "forward_auth_route" => "Layouts guarded by forward auth ([[forward_auth_route]] tables)",
+        "log_format" => "Log lines as text or json [default: text]",
+        "tls_cert" => "PEM certificate chain: serve HTTPS (with tls_key; reloaded on SIGHUP)",
+        "tls_key" => "PEM private key of tls_cert",
+        "public_keys_dir" => {
+            "Where certs.pem and jwks.json are published for registries [default: KEYS_DIR/public]"
+        }
+        "key_activation_delay" => {
+            "Seconds after keys rotate until the new key signs by itself [default: only keys activate]"
+        }
+        "key_reload_interval" => "Seconds between re-reads of the key ring, 1 to 300 [default: 5]",
         _ => "",
     }
 }
 
 /// The scalar settings, each with a flag and an environment variable.
-pub fn setting_keys() -> &'static [&'static str] {
-    KEYS
+pub fn setting_keys() -> Vec<&'static str> {
+    KEYS.iter().chain(key_ring::KEYS).copied().collect()
 }
 
 /// Every key a configuration file may hold, scalar settings first.
 pub fn accepted_keys() -> Vec<&'static str> {
-    KEYS.iter().chain(TABLE_KEYS).copied().collect()
+    let mut keys = setting_keys();
+    keys.extend(TABLE_KEYS);
+    keys
 }
 
 /// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.
@@ -62,7 +74,7 @@ pub fn flag_name(key: &str) -> String {
 /// The `REGAUTH_*` names among `names` that are no setting, each with the setting it most
 /// likely means (a typo), if one is close.
 pub fn unknown_variables(names: impl Iterator<Item = String>) -> Vec<(String, Option<String>)> {
-    let known: Vec<String> = KEYS.iter().map(|k| env_name(k)).collect();
+    let known: Vec<String> = setting_keys().into_iter().map(env_name).collect();
     names
         .filter(|n| n.starts_with("REGAUTH_"))
         .filter(|n| !known.contains(n) && !NOT_SETTINGS.contains(&n.as_str()))

@@ -120,3 +120,42 @@ fn errors_name_the_key() {
     let missing = Config::load_with(Some(&dir.path().join("none.toml")), env(&[]));
     assert!(missing.unwrap_err().to_string().contains("none.toml"));
 }
+
+#[test]
+fn public_keys_dir_defaults_inside_keys_dir_and_never_equals_it() {
+    let c = Config::load_with(None, env(&[("REGAUTH_KEYS_DIR", "/k")])).unwrap();
+    assert_eq!(c.public_keys_dir(), PathBuf::from("/k/public"));
+    let c = Config::load_with(None, env(&[("REGAUTH_PUBLIC_KEYS_DIR", "/pub")])).unwrap();
+    assert_eq!(c.public_keys_dir(), PathBuf::from("/pub"));
+    let err = Config::load_with(
+        None,
+        env(&[
+            ("REGAUTH_KEYS_DIR", "/k"),
+            ("REGAUTH_PUBLIC_KEYS_DIR", "/k"),
+        ]),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("public_keys_dir"), "{err}");
+}
+
+#[test]
+fn key_ring_timing_settings() {
+    let c = Config::load_with(None, env(&[])).unwrap();
+    assert_eq!(c.key_ring.activation_delay, None);
+    assert_eq!(c.key_ring.reload_interval, 5);
+    let c = Config::load_with(
+        None,
+        env(&[
+            ("REGAUTH_KEY_ACTIVATION_DELAY", "3600"),
+            ("REGAUTH_KEY_RELOAD_INTERVAL", "1"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.key_ring.activation_delay, Some(3600));
+    assert_eq!(c.key_ring.reload_interval, 1);
+    let err = Config::load_with(None, env(&[("REGAUTH_KEY_RELOAD_INTERVAL", "0")])).unwrap_err();
+    assert!(
+        err.to_string().contains("REGAUTH_KEY_RELOAD_INTERVAL"),
+        "{err}"
+    );
+}

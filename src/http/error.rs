@@ -3,6 +3,7 @@
 
 use crate::app::AppError;
 use crate::app::registry_auth::AuthError;
+use crate::storage::StorageError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
@@ -18,7 +19,13 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human message.
     pub message: String,
+    /// Whether the database failed (counted in the metrics).
+    database: bool,
 }
+
+/// Marks an answer that failed because the database did, for the metrics middleware.
+#[derive(Clone, Copy, Debug)]
+pub struct DatabaseFailure;
 
 impl ApiError {
     /// An error with this status, code and message.
@@ -27,6 +34,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            database: false,
         }
     }
 
@@ -51,6 +59,16 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// 500 for a database failure; `cause` is logged, never sent.
+    pub fn database(cause: &StorageError) -> ApiError {
+        ApiError {
+            database: true,
+            ..ApiError::internal(cause)
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -62,7 +80,11 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((WWW_AUTHENTICATE, super::forward_auth::CHALLENGE));
         }
-        res.json(json!({"errors": [{"code": self.code, "message": self.message}]}))
+        let mut res = res.json(json!({"errors": [{"code": self.code, "message": self.message}]}));
+        if self.database {
+            res.extensions_mut().insert(DatabaseFailure);
+        }
+        res
     }
 }
 
@@ -86,7 +108,7 @@ impl From<AuthError> for ApiError {
                 ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", m)
             }
             AuthError::Denied(m) => ApiError::new(StatusCode::FORBIDDEN, "DENIED", m),
-            AuthError::Storage(e) => ApiError::internal(&e),
+            AuthError::Storage(e) => ApiError::database(&e),
         }
     }
 }
@@ -99,7 +121,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) | AppError::Exists(m) => {
                 ApiError::new(StatusCode::CONFLICT, "CONFLICT", m)
             }
-            AppError::Storage(e) => ApiError::internal(&e),
+            AppError::Storage(e) => ApiError::database(&e),
             AppError::Sealing(e) => ApiError::internal(&e),
         }
     }

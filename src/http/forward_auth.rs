@@ -5,6 +5,7 @@
 //! text and in `X-Regauth-Reason`, since Traefik and Caddy pass the body on while nginx only
 //! sees headers.
 
+use super::access_log::{self, ForwardLine, Outcome};
 use super::error::ApiError;
 use super::registry_auth::basic_credentials;
 use crate::app::forward_auth::{ForwardAnswer, ForwardAuth, ForwardError, ForwardRequest};
@@ -13,7 +14,7 @@ use crate::domain::authz::BAD_CREDENTIALS;
 use crate::domain::forward::{Original, PROXY_HEADERS, original};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
-use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
 
 /// The Basic challenge sent with every 401 (here and by [`ApiError`]).
 pub const CHALLENGE: &str = "Basic realm=\"regauth\"";
@@ -38,6 +39,9 @@ pub async fn check(
         Some(Credentials::Password { username, .. }) => username.clone(),
         _ => String::new(),
     };
+    let kind = credentials
+        .as_ref()
+        .map_or(access_log::MALFORMED, access_log::credential_kind);
     let path = uri.split('?').next().unwrap_or_default().to_owned();
     let answer = match credentials {
         None => ForwardAnswer {
@@ -54,29 +58,61 @@ pub async fn check(
             web::block(move || svc.check(&request)).await?
         }
     };
-    let token_id = answer.token_id.map(|id| id.to_string()).unwrap_or_default();
-    let response = match answer.outcome {
-        Ok(grant) => with_token_id(HttpResponse::Ok(), &token_id)
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .insert_header((USER_HEADER, grant.allowed.subject()))
-            .insert_header((PROJECT_HEADER, grant.project.as_str()))
-            .finish(),
-        Err(ForwardError::Unauthorized(m)) => refusal(StatusCode::UNAUTHORIZED, m, ""),
-        Err(ForwardError::Denied(m)) => refusal(StatusCode::FORBIDDEN, &m, &token_id),
-        Err(ForwardError::BadRequest(m)) => return Err(ApiError::bad_request(m)),
-        Err(ForwardError::Storage(e)) => return Err(ApiError::internal(&e)),
+    let line = ForwardLine {
+        client: access_log::peer(&req),
+        method: &method,
+        // The query may hold secrets (`private_token=`), so only the path is logged.
+        path: &path,
+        credential: kind,
+        username: &username,
+        token_id: answer.token_id,
+        project: "",
+        granted: "",
+        outcome: Outcome::Granted,
+        status: 200,
+        reason: "",
     };
-    // The query may hold secrets (`private_token=`), so only the path is logged.
-    tracing::info!(
-        method = %method,
-        path = %path,
-        username = %username,
-        token_id = %token_id,
-        status = response.status().as_u16(),
-        reason = response.headers().get(REASON_HEADER).and_then(|v| v.to_str().ok()).unwrap_or(""),
-        "forward auth"
-    );
-    Ok(response)
+    Ok(answer_and_log(&req, &answer, line))
+}
+
+/// The answer to the proxy, and its access line.
+fn answer_and_log<'a>(
+    req: &HttpRequest,
+    answer: &'a ForwardAnswer,
+    mut line: ForwardLine<'a>,
+) -> HttpResponse {
+    let token_id = answer.token_id.map(|id| id.to_string()).unwrap_or_default();
+    let response = match &answer.outcome {
+        Ok(grant) => {
+            line.project = &grant.project;
+            line.granted = grant.allowed.operation().describe();
+            with_token_id(HttpResponse::Ok(), &token_id)
+                .insert_header((CACHE_CONTROL, "no-store"))
+                .insert_header((USER_HEADER, grant.allowed.subject()))
+                .insert_header((PROJECT_HEADER, grant.project.as_str()))
+                .finish()
+        }
+        Err(ForwardError::Unauthorized(m)) => refusal(StatusCode::UNAUTHORIZED, m, ""),
+        Err(ForwardError::Denied(m)) => refusal(StatusCode::FORBIDDEN, m, &token_id),
+        Err(ForwardError::BadRequest(m)) => ApiError::bad_request(m.as_str()).error_response(),
+        Err(ForwardError::Storage(e)) => ApiError::database(e).error_response(),
+    };
+    line.status = response.status().as_u16();
+    if let Err(e) = &answer.outcome {
+        line.outcome = Outcome::of_status(line.status);
+        line.reason = reason_of(e);
+    }
+    access_log::forward(req, &line);
+    response
+}
+
+/// The reason a refusal gives (fixed text, usernames and validated paths).
+fn reason_of(e: &ForwardError) -> &str {
+    match e {
+        ForwardError::Unauthorized(m) => m,
+        ForwardError::Denied(m) | ForwardError::BadRequest(m) => m,
+        ForwardError::Storage(_) => "internal server error",
+    }
 }
 
 /// The original method and URI from the trusted header family; anything else is a 400
@@ -103,8 +139,27 @@ fn original_request(req: &HttpRequest, service: &ForwardAuth) -> Result<Original
     original(family, lookup).map_err(|e| {
         let claimed = lookup(family.uri_header()).first().copied().unwrap_or("");
         let path = claimed.split('?').next().unwrap_or_default();
-        tracing::info!(path = %path, status = 400, reason = %e, "forward auth");
-        ApiError::bad_request(e.to_string())
+        let reason = e.to_string();
+        access_log::forward(
+            req,
+            &ForwardLine {
+                client: access_log::peer(req),
+                method: "",
+                path,
+                credential: basic_credentials(req)
+                    .ok()
+                    .as_ref()
+                    .map_or(access_log::MALFORMED, access_log::credential_kind),
+                username: "",
+                token_id: None,
+                project: "",
+                granted: "",
+                outcome: Outcome::Invalid,
+                status: 400,
+                reason: &reason,
+            },
+        );
+        ApiError::bad_request(reason)
     })
 }
 

@@ -3,15 +3,19 @@
 //! Parameters are read from the raw query string or form body because `scope` may repeat,
 //! which typed extractors cannot collect.
 
+use super::access_log::{self, Outcome, TokenLine};
 use super::error::ApiError;
 use crate::app::deploy_tokens::rfc3339;
-use crate::app::registry_auth::{Credentials, TokenGrant, TokenRequest, TokenService};
+use crate::app::registry_auth::{AuthError, Credentials, TokenGrant, TokenRequest, TokenService};
 use crate::domain::token::PlainToken;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, Header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_httpauth::headers::authorization::{Authorization, Basic};
 use futures_util::StreamExt;
+
+/// The access log's reason for a token that grants none of the scopes asked for.
+pub const NOTHING_GRANTED: &str = "none of the requested scopes was granted";
 
 /// Largest form body accepted on POST.
 const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -113,6 +117,7 @@ async fn respond(
         Credentials::RefreshToken(_) => "(refresh token)".into(),
         Credentials::None => String::new(),
     };
+    let kind = access_log::credential_kind(&credentials);
     let service_name = params.first("service");
     let request = TokenRequest {
         service: service_name.map(str::to_owned),
@@ -120,42 +125,47 @@ async fn respond(
         credentials,
         offline: params.offline(),
     };
+    let requested = request.scopes.join(" ");
     // SQLite calls block, so the use case runs on the blocking pool (kept small, see
     // `server_with`), never on the async worker.
     let attempt = web::block(move || service.attempt(&request)).await?;
     // Custom deploy-token usernames may repeat: the token id tells whose request it was.
     let presented = attempt.presented.as_ref();
-    let token_id = presented.map(|p| p.token_id);
-    let token_type = presented.map(|p| p.auth_type.as_str());
-    let username = presented.map_or(username.as_str(), |p| p.username.as_str());
+    let mut line = TokenLine {
+        client: access_log::peer(req),
+        method: req.method().as_str(),
+        service: service_name.unwrap_or(""),
+        known_service: !matches!(attempt.result, Err(AuthError::UnknownService(_))),
+        credential: presented.map_or(kind, |p| p.auth_type.as_str()),
+        username: presented.map_or(username.as_str(), |p| p.username.as_str()),
+        token_id: presented.map(|p| p.token_id),
+        requested: requested.trim(),
+        granted: "",
+        jti: None,
+        outcome: Outcome::Granted,
+        status: 200,
+        reason: "",
+    };
     match attempt.result {
         Ok(grant) => {
             // Built once: the log line and the POST body's `scope` say the same thing.
             let scope = grant.granted.scope_string();
-            tracing::info!(
-                method = %req.method(),
-                service = service_name.unwrap_or(""),
-                username,
-                token_type,
-                token_id,
-                granted = %scope,
-                status = 200,
-                "token issued"
-            );
+            line.granted = &scope;
+            line.jti = Some(&grant.issued.jti);
+            if grant.granted.access().is_empty() && !line.requested.is_empty() {
+                // A valid answer, but the registry will refuse whatever was asked for.
+                line.outcome = Outcome::Denied;
+                line.reason = NOTHING_GRANTED;
+            }
+            access_log::token(req, &line);
             Ok(success(&grant, post.then_some(scope)))
         }
         Err(e) => {
             let error = ApiError::from(e);
-            tracing::info!(
-                method = %req.method(),
-                service = service_name.unwrap_or(""),
-                username,
-                token_type,
-                token_id,
-                status = error.status.as_u16(),
-                reason = %error.message,
-                "token refused"
-            );
+            line.status = error.status.as_u16();
+            line.outcome = Outcome::of_status(line.status);
+            line.reason = &error.message;
+            access_log::token(req, &line);
             Err(error)
         }
     }

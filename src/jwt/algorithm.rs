@@ -126,6 +126,9 @@ pub enum KeyError {
         /// The missing key file.
         key: PathBuf,
     },
+    /// A key-ring change was refused; the message says why and what to do instead.
+    #[error("{0}")]
+    Refused(String),
     /// Key or certificate generation failed inside the crypto libraries.
     #[error("could not {action}: {reason}")]
     Crypto {

@@ -2,13 +2,13 @@
 //! distribution registry (string `aud`, integer times, `access` entries).
 
 use super::jws;
+use super::keyring::KeyRing;
 use super::keys::SigningKey;
 use crate::domain::authz::{Access, AuthType, Granted};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
-use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// How far `nbf` sits before `iat`, so that a registry whose clock lags a little accepts it.
@@ -23,7 +23,7 @@ struct Claims<'a> {
     exp: i64,
     nbf: i64,
     iat: i64,
-    jti: String,
+    jti: &'a str,
     access: &'a [Access],
     auth_type: AuthType,
 }
@@ -36,31 +36,40 @@ pub struct IssuedToken {
     pub expires_in: u64,
     /// When it was issued.
     pub issued_at: OffsetDateTime,
+    /// Its `jti`, for the access log.
+    pub jti: String,
 }
 
-/// Signs registry tokens with one key parsed at start-up.
+/// Signs registry tokens with the active key of a ring; keys are parsed when loaded, never per
+/// token.
 #[derive(Clone)]
 pub struct Issuer {
-    key: Arc<SigningKey>,
+    ring: KeyRing,
     issuer: String,
     lifetime: u64,
     x5c: bool,
 }
 
 impl Issuer {
-    /// An issuer for `iss = issuer`, tokens living `lifetime` seconds, with or without `x5c`.
+    /// An issuer signing with `key` alone, for `iss = issuer`, tokens living `lifetime`
+    /// seconds, with or without `x5c`.
     pub fn new(key: SigningKey, issuer: String, lifetime: u64, x5c: bool) -> Issuer {
+        Issuer::with_ring(KeyRing::fixed(key), issuer, lifetime, x5c)
+    }
+
+    /// An issuer signing with whichever key of `ring` is active when a token is issued.
+    pub fn with_ring(ring: KeyRing, issuer: String, lifetime: u64, x5c: bool) -> Issuer {
         Issuer {
-            key: Arc::new(key),
+            ring,
             issuer,
             lifetime,
             x5c,
         }
     }
 
-    /// The signing key (for publishing its certificate and JWKS).
-    pub fn key(&self) -> &SigningKey {
-        &self.key
+    /// The key ring (for publishing its certificates and JWKS).
+    pub fn ring(&self) -> &KeyRing {
+        &self.ring
     }
 
     /// Sign `granted` for the registry service `audience`. The token lives the configured
@@ -73,6 +82,7 @@ impl Issuer {
         let exp = granted
             .expires_at()
             .map_or(full, |at| full.min(at.unix_timestamp()));
+        let jti = random_id();
         let claims = Claims {
             iss: &self.issuer,
             sub: granted.subject(),
@@ -80,16 +90,17 @@ impl Issuer {
             exp,
             nbf: iat - NOT_BEFORE_SKEW,
             iat,
-            jti: random_id(),
+            jti: &jti,
             access: granted.access(),
             auth_type: granted.auth_type(),
         };
         IssuedToken {
-            token: jws::encode(&self.key, &claims, self.x5c),
+            token: jws::encode(self.ring.snapshot().signer(now), &claims, self.x5c),
             // An active credential expires after `now`, at a whole second (storage keeps
             // seconds), so this is at least 1.
             expires_in: u64::try_from(exp - iat).unwrap_or(0),
             issued_at: now.replace_nanosecond(0).unwrap_or(now),
+            jti,
         }
     }
 }

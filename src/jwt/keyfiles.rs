@@ -7,13 +7,16 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{self, EcdsaKeyPair};
+use rsa::pkcs8::EncodePrivateKey as _;
 use rsa::pkcs8::SubjectPublicKeyInfoRef;
 use rsa::pkcs8::der::{self, Reader as _};
 
-use super::keys::KeyError;
+use super::keys::{Algorithm, KeyError};
 
 pub(super) const CERT_COMMON_NAME: &str = "regauth token signing";
 const CERT_VALIDITY: time::Duration = time::Duration::days(3650);
+const RSA_BITS: usize = 2048;
 
 pub(super) fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> KeyError {
     let path = path.to_owned();
@@ -115,22 +118,28 @@ pub(super) fn certificate_spki(cert_der: &[u8]) -> der::Result<SubjectPublicKeyI
     reader.finish(spki)
 }
 
-/// The key directory is world-readable (0755) so a registry running as another user can read
-/// the certificate; the private key itself is written 0600.
-pub(super) fn create_dir(dir: &Path) -> Result<(), KeyError> {
+/// Create `dir` (and missing parents) with `mode`: 0700 for the private keys directory, which
+/// nothing but regauth reads; 0755 for the public directory a registry running as another user
+/// reads.
+pub(super) fn create_dir(dir: &Path, mode: u32) -> Result<(), KeyError> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
     builder
         .create(dir)
         .map_err(io_error("create directory", dir))
 }
 
-/// Write via a temporary file and rename, so a crash never leaves a half-written key.
+/// Write via a temporary file and rename, so a crash never leaves a half-written key and a
+/// reader (another replica, a registry starting) sees the old or the new file, never a mix.
+/// The temporary name carries the process id: replicas sharing the directory may write the
+/// same file at once.
 pub(super) fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyError> {
     let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(".tmp");
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = PathBuf::from(tmp_name);
     match fs::remove_file(&tmp) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => {
@@ -149,4 +158,41 @@ pub(super) fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), 
         .and_then(|()| file.sync_all())
         .map_err(io_error("write", &tmp))?;
     fs::rename(&tmp, path).map_err(io_error("replace", path))
+}
+
+/// The libtrust key id: SHA-256 of the DER SubjectPublicKeyInfo, first 30 bytes, base32 without
+/// padding (48 characters), in 12 colon-separated groups of 4.
+pub fn libtrust_kid(spki_der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, spki_der);
+    let encoded = data_encoding::BASE32_NOPAD.encode(&digest.as_ref()[..30]);
+    let mut kid = String::with_capacity(encoded.len() + encoded.len() / 4);
+    for (i, c) in encoded.chars().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            kid.push(':');
+        }
+        kid.push(c);
+    }
+    kid
+}
+
+/// A fresh PKCS#8 DER key; ring cannot generate RSA keys, so those come from the `rsa` crate.
+pub(super) fn new_pkcs8(algorithm: Algorithm) -> Result<Vec<u8>, KeyError> {
+    match algorithm {
+        Algorithm::Es256 => {
+            let doc = EcdsaKeyPair::generate_pkcs8(
+                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                &SystemRandom::new(),
+            )
+            .map_err(crypto_error("generate an ECDSA P-256 key"))?;
+            Ok(doc.as_ref().to_vec())
+        }
+        Algorithm::Rs256 => {
+            let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, RSA_BITS)
+                .map_err(crypto_error("generate an RSA key"))?;
+            let doc = key
+                .to_pkcs8_der()
+                .map_err(crypto_error("encode the RSA key as PKCS#8"))?;
+            Ok(doc.as_bytes().to_vec())
+        }
+    }
 }

@@ -8,14 +8,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::SystemRandom;
 use ring::signature::{self, EcdsaKeyPair, KeyPair as _, RsaKeyPair, RsaPublicKeyComponents};
-use rsa::pkcs8::EncodePrivateKey as _;
 use serde_json::json;
 
 pub use super::algorithm::{Algorithm, KeyError};
 use super::jws::HeaderSegments;
+pub use super::keyfiles::libtrust_kid;
 use super::keyfiles::{
     certificate_spki, create_dir, crypto_error, decode_pem, invalid, io_error, make_certificate,
-    read_text, write_file,
+    new_pkcs8, read_text, write_file,
 };
 
 /// File name of the PKCS#8 PEM private key inside the key directory (mode 0600).
@@ -23,7 +23,8 @@ pub const KEY_FILE: &str = "signing-key.pem";
 /// File name of the self-signed certificate; operators give it to the registry as `rootcertbundle`.
 pub const CERT_FILE: &str = "signing-cert.pem";
 
-const RSA_BITS: usize = 2048;
+/// Only regauth reads the keys directory: registries get the public directory instead.
+const KEYS_DIR_MODE: u32 = 0o700;
 
 /// The token signing key with its certificate, kid and pre-encoded JWT headers.
 pub struct SigningKey {
@@ -68,12 +69,54 @@ impl SigningKey {
         if let (false, Some(existing)) = (force, existing) {
             return Err(KeyError::Exists(existing.clone()));
         }
-        create_dir(dir)?;
-        let key = parse_pkcs8(&new_pkcs8(algorithm)?, &key_path)?;
-        write_file(&key_path, key.cert_key.serialize_pem().as_bytes(), 0o600)?;
+        create_dir(dir, KEYS_DIR_MODE)?;
+        Self::write_new(&key_path, &cert_path, algorithm)
+    }
+
+    /// Create a new key in `dir`, its files named from its kid by `names` (key file, certificate
+    /// file), refusing to replace an existing file.
+    pub(super) fn create_in(
+        dir: &Path,
+        algorithm: Algorithm,
+        names: impl Fn(&str) -> (String, String),
+    ) -> Result<SigningKey, KeyError> {
+        let key = parse_pkcs8(&new_pkcs8(algorithm)?, dir)?;
+        let (key_name, cert_name) = names(&libtrust_kid(&key.cert_key.public_key_der()));
+        let (key_path, cert_path) = (dir.join(key_name), dir.join(cert_name));
+        if let Some(existing) = [&key_path, &cert_path].into_iter().find(|p| p.exists()) {
+            return Err(KeyError::Exists(existing.clone()));
+        }
+        create_dir(dir, KEYS_DIR_MODE)?;
+        Self::write_parsed(key, &key_path, &cert_path)
+    }
+
+    fn write_new(
+        key_path: &Path,
+        cert_path: &Path,
+        algorithm: Algorithm,
+    ) -> Result<SigningKey, KeyError> {
+        Self::write_parsed(
+            parse_pkcs8(&new_pkcs8(algorithm)?, key_path)?,
+            key_path,
+            cert_path,
+        )
+    }
+
+    fn write_parsed(
+        key: ParsedKey,
+        key_path: &Path,
+        cert_path: &Path,
+    ) -> Result<SigningKey, KeyError> {
+        write_file(key_path, key.cert_key.serialize_pem().as_bytes(), 0o600)?;
         let cert_pem = make_certificate(&key.cert_key)?;
-        write_file(&cert_path, cert_pem.as_bytes(), 0o644)?;
-        Self::assemble(key, cert_pem, &key_path, &cert_path)
+        write_file(cert_path, cert_pem.as_bytes(), 0o644)?;
+        Self::assemble(key, cert_pem, key_path, cert_path)
+    }
+
+    /// Load an existing key and its certificate, of whatever algorithm they are.
+    pub(super) fn load(key_path: &Path, cert_path: &Path) -> Result<SigningKey, KeyError> {
+        let key = load_key(key_path)?;
+        Self::assemble(key, read_text(cert_path)?, key_path, cert_path)
     }
 
     /// Load the key and certificate from `dir`, creating what is missing.
@@ -170,8 +213,13 @@ impl SigningKey {
         &self.cert_der
     }
 
-    /// The public key as a JWK set: `{"keys":[{kty, crv, x, y | n, e, kid, alg, use}]}`.
+    /// The public key as a JWK set of one: `{"keys":[`[`SigningKey::jwk`]`]}`.
     pub fn jwks(&self) -> serde_json::Value {
+        json!({ "keys": [self.jwk()] })
+    }
+
+    /// The public key as one JWK: `{kty, crv, x, y | n, e, kid, alg, use}`.
+    pub fn jwk(&self) -> serde_json::Value {
         let mut jwk = match &self.signer {
             Signer::Ec(kp) => {
                 // ring gives the uncompressed point 0x04 || x || y.
@@ -191,7 +239,7 @@ impl SigningKey {
         jwk["kid"] = json!(self.kid);
         jwk["alg"] = json!(self.algorithm.jwa_name());
         jwk["use"] = json!("sig");
-        json!({ "keys": [jwk] })
+        jwk
     }
 
     /// Sign `message`, returning the raw JWS signature (`r||s`, 64 bytes, for ES256).
@@ -218,21 +266,6 @@ impl SigningKey {
     pub(super) fn header_segments(&self) -> &HeaderSegments {
         &self.headers
     }
-}
-
-/// The libtrust key id: SHA-256 of the DER SubjectPublicKeyInfo, first 30 bytes, base32 without
-/// padding (48 characters), in 12 colon-separated groups of 4.
-pub fn libtrust_kid(spki_der: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, spki_der);
-    let encoded = data_encoding::BASE32_NOPAD.encode(&digest.as_ref()[..30]);
-    let mut kid = String::with_capacity(encoded.len() + encoded.len() / 4);
-    for (i, c) in encoded.chars().enumerate() {
-        if i > 0 && i % 4 == 0 {
-            kid.push(':');
-        }
-        kid.push(c);
-    }
-    kid
 }
 
 fn file_paths(dir: &Path) -> (PathBuf, PathBuf) {
@@ -271,28 +304,6 @@ fn parse_pkcs8(pkcs8: &[u8], path: &Path) -> Result<ParsedKey, KeyError> {
         signer,
         cert_key,
     })
-}
-
-/// A fresh PKCS#8 DER key; ring cannot generate RSA keys, so those come from the `rsa` crate.
-fn new_pkcs8(algorithm: Algorithm) -> Result<Vec<u8>, KeyError> {
-    match algorithm {
-        Algorithm::Es256 => {
-            let doc = EcdsaKeyPair::generate_pkcs8(
-                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-                &SystemRandom::new(),
-            )
-            .map_err(crypto_error("generate an ECDSA P-256 key"))?;
-            Ok(doc.as_ref().to_vec())
-        }
-        Algorithm::Rs256 => {
-            let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, RSA_BITS)
-                .map_err(crypto_error("generate an RSA key"))?;
-            let doc = key
-                .to_pkcs8_der()
-                .map_err(crypto_error("encode the RSA key as PKCS#8"))?;
-            Ok(doc.as_bytes().to_vec())
-        }
-    }
 }
 
 #[cfg(test)]

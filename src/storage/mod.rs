@@ -5,6 +5,7 @@
 //! everything is synchronous, and async callers run it on the blocking pool.
 
 pub mod accounts;
+pub mod health;
 pub mod lifecycle;
 pub mod migrations;
 pub mod namespaces;

@@ -8,6 +8,7 @@ use std::process::Command;
 use super::{Run, run};
 
 /// The client state of one test, under one directory.
+#[derive(Clone)]
 pub struct Clients {
     root: PathBuf,
 }

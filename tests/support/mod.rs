@@ -8,9 +8,11 @@
 // Several test binaries include this module and each uses a different part of it.
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod clients;
 pub mod flows;
 pub mod oci;
+pub mod pulls;
 pub mod stack;
 
 use std::io::{Read, Write};

@@ -98,8 +98,12 @@ pub struct Regauth {
     secrets: RefCell<Vec<String>>,
     /// `127.0.0.1:PORT` the server listens on.
     pub addr: String,
-    /// Directory holding `signing-key.pem` and `signing-cert.pem`.
+    /// `https` when `REGAUTH_TLS_CERT` was given, else `http`.
+    pub scheme: &'static str,
+    /// Directory holding the private keys (`signing-key.pem`, …): regauth's alone.
     pub keys_dir: PathBuf,
+    /// Directory holding `certs.pem` and `jwks.json`: all a registry is given.
+    pub public_dir: PathBuf,
 }
 
 impl Regauth {
@@ -107,6 +111,7 @@ impl Regauth {
     /// settings (`REGAUTH_EXTERNAL_AUTHORIZATION`, …).
     pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, &str)]) -> Regauth {
         let keys_dir = dir.join("keys");
+        let public_dir = dir.join("public");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
             (
@@ -114,6 +119,7 @@ impl Regauth {
                 path_string(&dir.join("data/regauth.db")),
             ),
             ("REGAUTH_KEYS_DIR", path_string(&keys_dir)),
+            ("REGAUTH_PUBLIC_KEYS_DIR", path_string(&public_dir)),
             ("REGAUTH_ISSUER", "regauth".to_owned()),
             ("REGAUTH_TOKEN_LIFETIME", "900".to_owned()),
             ("REGAUTH_SIGNING_ALGORITHM", signing.algorithm.to_owned()),
@@ -140,9 +146,10 @@ impl Regauth {
             child,
             log,
         };
-        let addr = match first_stdout_line(stdout) {
+        let url = match first_stdout_line(stdout) {
             Some(line) => line
-                .strip_prefix("regauth listening on http://")
+                .strip_prefix("regauth listening on ")
+                .filter(|url| url.starts_with("http://") || url.starts_with("https://"))
                 .unwrap_or_else(|| panic!("unexpected first stdout line of `serve`: {line:?}"))
                 .to_owned(),
             None => {
@@ -153,25 +160,33 @@ impl Regauth {
                 );
             }
         };
-        env[0].1 = addr.clone();
+        let (scheme, addr) = url.split_once("://").expect("checked above");
+        env[0].1 = addr.to_owned();
         let regauth = Regauth {
             process,
             env,
             secrets: RefCell::new(Vec::new()),
-            addr,
+            addr: addr.to_owned(),
+            scheme: if scheme == "https" { "https" } else { "http" },
             keys_dir,
+            public_dir,
         };
         regauth.wait_healthy();
         regauth
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     fn wait_healthy(&self) {
-        let client = http_client();
+        // Only liveness here: tests that serve TLS check the certificate themselves.
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .danger_accept_invalid_certs(true)
+            .build()
+            .expect("build HTTP client");
         let started = Instant::now();
         while started.elapsed() < START_TIMEOUT {
             if let Ok(response) = client.get(format!("{}/healthz", self.url())).send()
@@ -232,6 +247,18 @@ impl Regauth {
         read_text(&self.process.log)
     }
 
+    /// Sends SIGHUP to the server (it reloads its TLS certificate and its key ring).
+    pub fn hangup(&self) {
+        let pid = self.process.child.id().to_string();
+        let status = Command::new("kill").args(["-HUP", &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -HUP {pid} failed");
+    }
+
+    /// The server's process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.process.child.id()
+    }
+
     /// Revokes a deploy token.
     pub fn revoke(&self, token: &DeployToken) {
         self.admin(&["token", "revoke", &token.id.to_string()]);
@@ -287,7 +314,7 @@ impl Registry {
                 (spec.template_addr, host.clone()),
                 ("127.0.0.1:5001", regauth.addr.clone()),
                 ("/var/lib/registry", path_string(&storage)),
-                ("/var/lib/regauth/keys", path_string(&regauth.keys_dir)),
+                ("/var/lib/regauth/public", path_string(&regauth.public_dir)),
             ];
             replace.extend(spec.replace.iter().cloned());
             let config = render_template(spec.template, &template, &replace);

@@ -6,8 +6,9 @@ use super::error::GitLabError;
 use crate::app::acting::{Reading, Writing};
 use crate::app::registry_auth::TokenService;
 use crate::domain::token::PlainToken;
+use crate::http::access_log::Actor;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpMessage, HttpRequest, web};
 
 /// GitLab's header for personal access tokens.
 const PRIVATE_TOKEN: &str = "PRIVATE-TOKEN";
@@ -62,7 +63,24 @@ where
 {
     let secret = presented_token(req)?;
     let app = service.app().clone();
-    web::block(move || app.writing(secret.as_ref(), work)).await?
+    let (actor, result) = web::block(move || {
+        let mut actor = None;
+        let result = app.writing(secret.as_ref(), |acting| {
+            let user = acting.caller().user();
+            actor = Some(Actor {
+                user_id: user.id,
+                username: user.username.clone(),
+            });
+            work(acting)
+        });
+        (actor, result)
+    })
+    .await?;
+    // For the access log's line about this write (see http::observe).
+    if let Some(actor) = actor {
+        req.extensions_mut().insert(actor);
+    }
+    result
 }
 
 /// `scheme://host` as the client addressed us: the base of every `web_url`.

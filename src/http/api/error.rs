@@ -19,6 +19,8 @@ pub struct GitLabError {
     pub body: Value,
     /// The `Allow` header of a 405.
     pub allow: Option<&'static str>,
+    /// Whether the database failed (counted in the metrics).
+    database: bool,
 }
 
 impl std::fmt::Display for GitLabError {
@@ -33,6 +35,7 @@ impl GitLabError {
             status,
             body: json!({ "message": message.into() }),
             allow: None,
+            database: false,
         }
     }
 
@@ -72,6 +75,7 @@ impl GitLabError {
             status,
             body: json!({ "error": text.into() }),
             allow: None,
+            database: false,
         }
     }
 
@@ -93,6 +97,7 @@ impl GitLabError {
                 "scope": scopes,
             }),
             allow: None,
+            database: false,
         }
     }
 
@@ -106,18 +111,33 @@ impl GitLabError {
     }
 }
 
+impl GitLabError {
+    /// 500 for a database failure (counted in the metrics); `cause` is logged, never sent.
+    pub fn database(cause: &crate::storage::StorageError) -> GitLabError {
+        GitLabError {
+            database: true,
+            ..GitLabError::internal(cause)
+        }
+    }
+}
+
 impl ResponseError for GitLabError {
     fn status_code(&self) -> StatusCode {
         self.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
-        response.insert_header((CACHE_CONTROL, "no-store"));
+        let mut builder = HttpResponse::build(self.status);
+        builder.insert_header((CACHE_CONTROL, "no-store"));
         if let Some(allow) = self.allow {
-            response.insert_header((ALLOW, allow));
+            builder.insert_header((ALLOW, allow));
         }
-        response.json(&self.body)
+        let mut res = builder.json(&self.body);
+        if self.database {
+            res.extensions_mut()
+                .insert(crate::http::error::DatabaseFailure);
+        }
+        res
     }
 }
 
@@ -142,7 +162,7 @@ impl From<AppError> for GitLabError {
             }
             AppError::Conflict(m) => GitLabError::message(StatusCode::BAD_REQUEST, m),
             AppError::Exists(m) => GitLabError::message(StatusCode::CONFLICT, m),
-            AppError::Storage(e) => GitLabError::internal(&e),
+            AppError::Storage(e) => GitLabError::database(&e),
             AppError::Sealing(e) => GitLabError::internal(&e),
         }
     }
@@ -150,7 +170,7 @@ impl From<AppError> for GitLabError {
 
 impl From<crate::storage::StorageError> for GitLabError {
     fn from(e: crate::storage::StorageError) -> Self {
-        GitLabError::internal(&e)
+        GitLabError::database(&e)
     }
 }
 
