@@ -261,24 +261,27 @@ pub(super) fn token(app: &App, cmd: TokenCommand) -> CliResult {
             holder,
             state,
             json,
-        } => {
-            let only = match (state.active, state.expired, state.revoked) {
-                (true, _, _) => TokenState::Active,
-                (_, true, _) => TokenState::Expired,
-                (_, _, true) => TokenState::Revoked,
-                _ => TokenState::Any,
-            };
-            let holder = match (&holder.project, &holder.group) {
-                (Some(p), _) => Some(HolderRef::Project(p)),
-                (None, Some(g)) => Some(HolderRef::Group(g)),
-                (None, None) => None,
-            };
-            lists::deploy_tokens(app, holder, only, json)?
-        }
+        } => list_tokens(app, &holder, &state, json)?,
         TokenCommand::Revoke { id } => {
             let t = app.revoke_deploy_token(id)?;
             println!("revoked deploy token {} ({})", t.id, t.username);
         }
     }
     Ok(())
+}
+
+/// `token list`: the instance's tokens, or one holder's, in one state or any.
+fn list_tokens(app: &App, holder: &OptionalHolder, state: &StateFilter, json: bool) -> CliResult {
+    let only = match (state.active, state.expired, state.revoked) {
+        (true, _, _) => TokenState::Active,
+        (_, true, _) => TokenState::Expired,
+        (_, _, true) => TokenState::Revoked,
+        _ => TokenState::Any,
+    };
+    let holder = match (&holder.project, &holder.group) {
+        (Some(p), _) => Some(HolderRef::Project(p)),
+        (None, Some(g)) => Some(HolderRef::Group(g)),
+        (None, None) => None,
+    };
+    lists::deploy_tokens(app, holder, only, json)
 }

@@ -134,22 +134,7 @@ pub fn user(app: &App, cmd: UserCommand) -> CliResult {
             admin,
             password_stdin,
             json,
-        } => {
-            let password = password_stdin.then(read_password).transpose()?;
-            let created = app.create_user_with_password(&name, admin, password.as_deref())?;
-            if json {
-                let mut value = user_json(&created.user);
-                value["token"] = token_json(app, &created.first_token);
-                print_json(&value);
-            } else {
-                let kind = if admin { "administrator" } else { "user" };
-                println!(
-                    "created {kind} {} (id {})",
-                    created.user.username, created.user.id
-                );
-                print_secret(&created.first_token);
-            }
-        }
+        } => create(app, &name, admin, password_stdin, json)?,
         UserCommand::Password { name } => {
             let user = app.set_password(&name, &read_password()?)?;
             println!(
@@ -164,23 +149,12 @@ pub fn user(app: &App, cmd: UserCommand) -> CliResult {
             expires_at,
             json,
         }) => {
-            let created = app.create_personal_token(
-                &name,
-                &CreatePersonalToken {
-                    name: &token_name,
-                    scopes: scopes.iter().map(String::as_str).collect(),
-                    expires_at: expires_at.as_deref(),
-                },
-            )?;
-            if json {
-                print_json(&token_json(app, &created));
-            } else {
-                println!(
-                    "created personal access token {} {:?} for {name}",
-                    created.token.id, created.token.name
-                );
-                print_secret(&created);
-            }
+            let request = CreatePersonalToken {
+                name: &token_name,
+                scopes: scopes.iter().map(String::as_str).collect(),
+                expires_at: expires_at.as_deref(),
+            };
+            create_token(app, &name, &request, json)?
         }
         UserCommand::List { json } => lists::users(app, json)?,
         UserCommand::Block { name } => block(app, &name, true)?,
@@ -223,6 +197,40 @@ pub fn member(app: &App, cmd: MemberCommand) -> CliResult {
         "{} {verb} {} of {kind} {path}",
         added.user.username, added.level
     );
+    Ok(())
+}
+
+/// `user create`: the user and their first token, whose secret is printed once.
+fn create(app: &App, name: &str, admin: bool, password_stdin: bool, json: bool) -> CliResult {
+    let password = password_stdin.then(read_password).transpose()?;
+    let created = app.create_user_with_password(name, admin, password.as_deref())?;
+    if json {
+        let mut value = user_json(&created.user);
+        value["token"] = token_json(app, &created.first_token);
+        print_json(&value);
+    } else {
+        let kind = if admin { "administrator" } else { "user" };
+        println!(
+            "created {kind} {} (id {})",
+            created.user.username, created.user.id
+        );
+        print_secret(&created.first_token);
+    }
+    Ok(())
+}
+
+/// `user token create`: the secret is printed once.
+fn create_token(app: &App, name: &str, request: &CreatePersonalToken<'_>, json: bool) -> CliResult {
+    let created = app.create_personal_token(name, request)?;
+    if json {
+        print_json(&token_json(app, &created));
+    } else {
+        println!(
+            "created personal access token {} {:?} for {name}",
+            created.token.id, created.token.name
+        );
+        print_secret(&created);
+    }
     Ok(())
 }
 
