@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 mod forward;
 mod key_ring;
+pub mod network;
 pub mod ops;
 pub mod settings;
 
@@ -50,6 +51,8 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
+    pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
     pub log_format: ops::LogFormat,
     /// HTTPS certificate chain, PEM (`REGAUTH_TLS_CERT`); with `tls_key`, or neither.
@@ -79,6 +82,7 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
@@ -153,7 +157,7 @@ impl Config {
         if let Some(path) = file {
             config.apply_file(path)?;
         }
-        for key in KEYS.iter().chain(key_ring::KEYS) {
+        for key in KEYS.iter().chain(key_ring::KEYS).chain(network::KEYS) {
             let var = env_name(key);
             if let Some(value) = env(&var) {
                 config
@@ -253,6 +257,7 @@ impl Config {
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
+            _ if self.network.set(key, value)? => {}
             _ => {
                 let known = settings::accepted_keys().join(", ");
                 return Err(format!("unknown key (known keys: {known})"));

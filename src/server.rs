@@ -8,6 +8,7 @@ use crate::app::registry_auth::TokenService;
 use crate::app::sealing::SealingKey;
 use crate::app::{App, Clock, SystemClock};
 use crate::config::Config;
+use crate::config::network::Network;
 use crate::http::Ops;
 use crate::jwt::issuer::Issuer;
 use crate::jwt::keyring::KeyRing;
@@ -44,6 +45,7 @@ pub struct Application {
     service: TokenService,
     forward: ForwardAuth,
     ci: CiSettings,
+    network: Network,
     listener: TcpListener,
     addr: SocketAddr,
     ops: Ops,
@@ -100,6 +102,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         service,
         forward,
         ci,
+        network: config.network.clone(),
         listener,
         addr,
         ops,
@@ -148,8 +151,19 @@ impl Application {
     /// ends when the server stops, and hands out a handle to stop it.
     /// Ring changes (`regauth keys …`) are picked up from then on, without a restart.
     pub fn start(self) -> std::io::Result<Server> {
-        actix_web::rt::spawn(crate::jwt::reload::watch(self.ring, self.reload_every));
-        crate::http::server_with_ops(self.listener, self.service, self.forward, self.ci, self.ops)
+        let Application {
+            service,
+            forward,
+            ci,
+            network,
+            ops,
+            listener,
+            ring,
+            reload_every,
+            ..
+        } = self;
+        actix_web::rt::spawn(crate::jwt::reload::watch(ring, reload_every));
+        crate::http::server_with_ops(listener, service, forward, ci, ops, network)
     }
 
     /// Serve until stopped (a signal), on an actix system of its own.

@@ -29,7 +29,7 @@ fn start_registry(dir: &Path, regauth: &Regauth, ca: &Ca, trust: &Path) -> (Proc
         ("127.0.0.1:5000", host.clone()),
         ("http://127.0.0.1:5001", regauth.url()),
         ("/var/lib/registry", path_string(&dir.join("registry-data"))),
-        ("/var/lib/regauth/keys", path_string(&regauth.keys_dir)),
+        ("/var/lib/regauth/public", path_string(&regauth.public_dir)),
     ] {
         assert!(
             config.contains(from),

@@ -3,7 +3,7 @@
 //! key" error), and which `REGAUTH_*` variables are nobody's setting (a typo such as
 //! `REGAUTH_LISTN`, warned about at start instead of silently ignored).
 
-use super::{KEYS, key_ring};
+use super::{KEYS, key_ring, network};
 
 /// Keys a file may hold that are no scalar setting: arrays of tables.
 pub const TABLE_KEYS: &[&str] = &["forward_auth_route"];
@@ -45,13 +45,30 @@ pub fn help(key: &str) -> &'static str {
             "Seconds after keys rotate until the new key signs by itself [default: only keys activate]"
         }
         "key_reload_interval" => "Seconds between re-reads of the key ring, 1 to 300 [default: 5]",
+        "external_url" => {
+            "Public base URL of the absolute URLs regauth writes [default: http://LISTEN]"
+        }
+        "trusted_proxies" => "Peers whose X-Forwarded-For is believed [default: none]",
+        "request_timeout" => {
+            "Seconds a request's body and answer may take, 1 to 3600 [default: 10]"
+        }
+        "max_connections" => "Most connections served at once [default: 10000]",
+        "throttle_max_failures" => {
+            "Failed logins from one client before it is refused [default: 10]"
+        }
+        "throttle_window" => "Seconds over which failed logins are counted [default: 60]",
+        "throttle_ban" => "Seconds a throttled client is refused [default: 600]",
         _ => "",
     }
 }
 
 /// The scalar settings, each with a flag and an environment variable.
 pub fn setting_keys() -> Vec<&'static str> {
-    KEYS.iter().chain(key_ring::KEYS).copied().collect()
+    KEYS.iter()
+        .chain(key_ring::KEYS)
+        .chain(network::KEYS)
+        .copied()
+        .collect()
 }
 
 /// Every key a configuration file may hold, scalar settings first.

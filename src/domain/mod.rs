@@ -2,7 +2,9 @@
 
 pub mod authz;
 pub mod ci_variables;
+pub mod client;
 pub mod credential;
+pub mod external_url;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod forward;
@@ -14,5 +16,6 @@ pub mod role;
 pub mod scope;
 pub mod scope_set;
 pub mod session;
+pub mod throttle;
 pub mod token;
 pub mod user;

@@ -8,7 +8,7 @@ use super::metrics::{ForwardLabels, Metrics, TokenLabels};
 use crate::app::registry_auth::Credentials;
 use crate::app::users::is_personal_token;
 use actix_web::{HttpRequest, web};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 /// How a request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +54,9 @@ impl Outcome {
     }
 }
 
+/// The credential kind of a request without credentials.
+pub const ANONYMOUS: &str = "anonymous";
+
 /// The credential kind of an `Authorization` header that does not parse.
 pub const MALFORMED: &str = "malformed";
 
@@ -61,7 +64,7 @@ pub const MALFORMED: &str = "malformed";
 /// knowing whose it is: personal access tokens are told apart by their prefix.
 pub fn credential_kind(credentials: &Credentials) -> &'static str {
     match credentials {
-        Credentials::None => "anonymous",
+        Credentials::None => ANONYMOUS,
         Credentials::Password { secret, .. } if is_personal_token(secret) => {
             "personal_access_token"
         }
@@ -70,10 +73,10 @@ pub fn credential_kind(credentials: &Credentials) -> &'static str {
     }
 }
 
-/// The TCP peer's address (the unspecified address for in-process test requests).
+/// The client's address: the TCP peer, or what a trusted proxy says it saw (see
+/// [`super::client`]); the unspecified address for in-process test requests.
 pub fn peer(req: &HttpRequest) -> IpAddr {
-    req.peer_addr()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
+    super::client::client_addr(req)
 }
 
 /// One token request at `/jwt/auth`.

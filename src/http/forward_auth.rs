@@ -8,10 +8,12 @@
 use super::access_log::{self, ForwardLine, Outcome};
 use super::error::ApiError;
 use super::registry_auth::basic_credentials;
+use super::throttle::{Surface, failed_login, retry_after};
 use crate::app::forward_auth::{ForwardAnswer, ForwardAuth, ForwardError, ForwardRequest};
 use crate::app::registry_auth::Credentials;
 use crate::domain::authz::BAD_CREDENTIALS;
 use crate::domain::forward::{Original, PROXY_HEADERS, original};
+use crate::domain::throttle::Verdict;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
@@ -20,6 +22,8 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, w
 pub const CHALLENGE: &str = "Basic realm=\"regauth\"";
 /// Response header carrying the reason for a 401 or 403.
 pub const REASON_HEADER: &str = "X-Regauth-Reason";
+/// The reason given with a 429 (also at `/jwt/auth` and `/api/v4`, in their shapes).
+pub const TOO_MANY_FAILURES: &str = "too many failed logins for this username from this address";
 /// Response header naming who was let through (empty when anonymous).
 pub const USER_HEADER: &str = "X-Regauth-User";
 /// Response header naming the project the request was judged against.
@@ -82,6 +86,7 @@ fn answer_and_log<'a>(
     mut line: ForwardLine<'a>,
 ) -> HttpResponse {
     let token_id = answer.token_id.map(|id| id.to_string()).unwrap_or_default();
+    let mut summarised = false;
     let response = match &answer.outcome {
         Ok(grant) => {
             line.project = &grant.project;
@@ -91,6 +96,21 @@ fn answer_and_log<'a>(
                 .insert_header((USER_HEADER, grant.allowed.subject()))
                 .insert_header((PROJECT_HEADER, grant.project.as_str()))
                 .finish()
+        }
+        // Anonymous requests are how git and pip learn to send credentials: never a failure.
+        Err(ForwardError::Unauthorized(m)) if line.credential != access_log::ANONYMOUS => {
+            // A failed login: the throttle says 401 or 429, and whether this is the one
+            // failure of the client's window that gets a line (the rest are summarised).
+            let failure = failed_login(req, Surface::ForwardAuth, line.username, line.token_id, m);
+            summarised = !failure.log;
+            let verdict = failure.verdict;
+            match verdict {
+                Verdict::Refused => refusal(StatusCode::UNAUTHORIZED, m, ""),
+                Verdict::Throttled { .. } => retry_after(
+                    refusal(StatusCode::TOO_MANY_REQUESTS, TOO_MANY_FAILURES, ""),
+                    verdict,
+                ),
+            }
         }
         Err(ForwardError::Unauthorized(m)) => refusal(StatusCode::UNAUTHORIZED, m, ""),
         Err(ForwardError::Denied(m)) => refusal(StatusCode::FORBIDDEN, m, &token_id),
@@ -102,7 +122,11 @@ fn answer_and_log<'a>(
         line.outcome = Outcome::of_status(line.status);
         line.reason = reason_of(e);
     }
-    access_log::forward(req, &line);
+    if summarised {
+        access_log::count_forward(req, &line);
+    } else {
+        access_log::forward(req, &line);
+    }
     response
 }
 

@@ -5,12 +5,14 @@
 
 use super::access_log::{self, Outcome, TokenLine};
 use super::error::ApiError;
+use super::throttle::{Surface, failed_login, retry_after};
 use crate::app::deploy_tokens::rfc3339;
 use crate::app::registry_auth::{AuthError, Credentials, TokenGrant, TokenRequest, TokenService};
+use crate::domain::throttle::Verdict;
 use crate::domain::token::PlainToken;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, Header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use actix_web_httpauth::headers::authorization::{Authorization, Basic};
 use futures_util::StreamExt;
 
@@ -117,6 +119,7 @@ async fn respond(
         Credentials::RefreshToken(_) => "(refresh token)".into(),
         Credentials::None => String::new(),
     };
+    let has_credentials = !matches!(credentials, Credentials::None);
     let kind = access_log::credential_kind(&credentials);
     let service_name = params.first("service");
     let request = TokenRequest {
@@ -160,6 +163,22 @@ async fn respond(
             access_log::token(req, &line);
             Ok(success(&grant, post.then_some(scope)))
         }
+        Err(AuthError::Unauthorized(reason)) if has_credentials => {
+            // A failed login: the throttle says 401 or 429, and whether this is the one
+            // failure of the client's window that gets a line (the rest are summarised).
+            let failure =
+                failed_login(req, Surface::Registry, line.username, line.token_id, reason);
+            let error = throttled_error(failure.verdict, reason);
+            line.status = error.status.as_u16();
+            line.outcome = Outcome::of_status(line.status);
+            line.reason = &error.message;
+            if failure.log {
+                access_log::token(req, &line);
+            } else {
+                access_log::count_token(req, &line);
+            }
+            Ok(retry_after(error.error_response(), failure.verdict))
+        }
         Err(e) => {
             let error = ApiError::from(e);
             line.status = error.status.as_u16();
@@ -168,6 +187,18 @@ async fn respond(
             access_log::token(req, &line);
             Err(error)
         }
+    }
+}
+
+/// 401 for a failed login, or 429 once the throttle says so.
+fn throttled_error(verdict: Verdict, reason: &'static str) -> ApiError {
+    match verdict {
+        Verdict::Refused => ApiError::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", reason),
+        Verdict::Throttled { .. } => ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOOMANYREQUESTS",
+            super::forward_auth::TOO_MANY_FAILURES,
+        ),
     }
 }
 

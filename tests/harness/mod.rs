@@ -8,6 +8,7 @@ use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::{App, ManualClock};
 use regauth::config::Config;
+pub use regauth::config::network::Network;
 use regauth::domain::forward::{HeaderFamily, Route, default_routes};
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::proxy::ProxyService;
@@ -70,6 +71,14 @@ impl Default for ForwardOptions {
     }
 }
 
+/// The default network settings with a throttle no test reaches by accident (the tables of
+/// refusals send many bad logins from one address); `tests/http_throttle.rs` sets its own.
+pub fn unthrottled() -> Network {
+    let mut network = Network::default();
+    network.throttle.max_failures = 1_000_000;
+    network
+}
+
 impl TestServer {
     /// ES256 with x5c.
     pub fn start() -> TestServer {
@@ -77,16 +86,22 @@ impl TestServer {
     }
 
     pub fn start_with(keys: KeyOptions) -> TestServer {
-        TestServer::launch(keys, ForwardOptions::default())
+        TestServer::launch(keys, ForwardOptions::default(), unthrottled())
+    }
+
+    /// ES256 with x5c, default forward auth, and these network settings (timeouts,
+    /// connection cap, external URL, trusted proxies, throttle).
+    pub fn start_network(network: Network) -> TestServer {
+        TestServer::launch(KeyOptions::default(), ForwardOptions::default(), network)
     }
 
     /// ES256 with x5c, and these forward-auth settings (external authorization also
     /// applies to the token endpoint).
     pub fn start_forward(forward: ForwardOptions) -> TestServer {
-        TestServer::launch(KeyOptions::default(), forward)
+        TestServer::launch(KeyOptions::default(), forward, unthrottled())
     }
 
-    fn launch(keys: KeyOptions, forward: ForwardOptions) -> TestServer {
+    fn launch(keys: KeyOptions, forward: ForwardOptions, network: Network) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -109,6 +124,7 @@ impl TestServer {
             ci_registry: Some(CI_REGISTRY.into()),
             forward_auth_routes: forward.routes,
             forward_auth_headers: forward.headers,
+            network,
             // The default issuer (`regauth`) and token lifetime (900 s).
             ..Config::default()
         };

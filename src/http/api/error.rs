@@ -6,7 +6,7 @@
 use crate::app::AppError;
 use crate::app::access::AccessError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, CACHE_CONTROL};
+use actix_web::http::header::{ALLOW, CACHE_CONTROL, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
@@ -19,6 +19,8 @@ pub struct GitLabError {
     pub body: Value,
     /// The `Allow` header of a 405.
     pub allow: Option<&'static str>,
+    /// Seconds for a `Retry-After` header (429 only).
+    retry_after: Option<u64>,
     /// Whether the database failed (counted in the metrics).
     database: bool,
 }
@@ -35,6 +37,7 @@ impl GitLabError {
             status,
             body: json!({ "message": message.into() }),
             allow: None,
+            retry_after: None,
             database: false,
         }
     }
@@ -47,6 +50,19 @@ impl GitLabError {
     /// 403 `{"message":"403 Forbidden"}`.
     pub fn forbidden() -> GitLabError {
         GitLabError::message(StatusCode::FORBIDDEN, "403 Forbidden")
+    }
+
+    /// 429 `{"message":"429 Too Many Requests"}` with `Retry-After` (failed logins).
+    pub fn too_many_requests(retry_after: u64) -> GitLabError {
+        GitLabError {
+            retry_after: Some(retry_after),
+            ..GitLabError::message(StatusCode::TOO_MANY_REQUESTS, "429 Too Many Requests")
+        }
+    }
+
+    /// 408 `{"message":"408 Request Timeout"}`.
+    pub fn request_timeout() -> GitLabError {
+        GitLabError::message(StatusCode::REQUEST_TIMEOUT, "408 Request Timeout")
     }
 
     /// 404 `{"message":"404 <what> Not Found"}`.
@@ -75,6 +91,7 @@ impl GitLabError {
             status,
             body: json!({ "error": text.into() }),
             allow: None,
+            retry_after: None,
             database: false,
         }
     }
@@ -97,6 +114,7 @@ impl GitLabError {
                 "scope": scopes,
             }),
             allow: None,
+            retry_after: None,
             database: false,
         }
     }
@@ -127,12 +145,15 @@ impl ResponseError for GitLabError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut builder = HttpResponse::build(self.status);
-        builder.insert_header((CACHE_CONTROL, "no-store"));
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((CACHE_CONTROL, "no-store"));
         if let Some(allow) = self.allow {
-            builder.insert_header((ALLOW, allow));
+            res.insert_header((ALLOW, allow));
         }
-        let mut res = builder.json(&self.body);
+        if let Some(secs) = self.retry_after {
+            res.insert_header((RETRY_AFTER, secs));
+        }
+        let mut res = res.json(&self.body);
         if self.database {
             res.extensions_mut()
                 .insert(crate::http::error::DatabaseFailure);

@@ -63,7 +63,6 @@ impl Page {
 
     /// This request's absolute URL with `page` set (other query parameters kept).
     fn url(&self, req: &HttpRequest, page: usize) -> String {
-        let info = req.connection_info();
         let mut pairs: Vec<(String, String)> =
             serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
         // A secret a client put in the query (GitLab accepts `private_token=` there) must not
@@ -72,6 +71,6 @@ impl Page {
         pairs.push(("page".into(), page.to_string()));
         pairs.push(("per_page".into(), self.per_page.to_string()));
         let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        format!("{}://{}{}?{query}", info.scheme(), info.host(), req.path())
+        format!("{}{}?{query}", super::auth::base_url(req), req.path())
     }
 }
