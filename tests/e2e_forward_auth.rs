@@ -227,3 +227,49 @@ fn external_authorization_refuses_clone_and_download() {
     );
     assert_no_secret_logged(&rig, &[&t]);
 }
+
+/// A flood of wrong passwords through nginx ends in regauth's 429 with `Retry-After` (nginx's
+/// `auth_request` alone would turn it into a 500), while the right token keeps cloning.
+#[test]
+fn failed_logins_through_nginx_are_throttled_and_the_right_token_still_clones() {
+    if !enabled() {
+        return;
+    }
+    let rig = rig(false);
+    let reader = token(&rig, "read_repository");
+    let http = reqwest::blocking::Client::new();
+    let refs = format!(
+        "http://{}/{PROJECT}.git/info/refs?service=git-upload-pack",
+        rig.git_host
+    );
+    let mut statuses = Vec::new();
+    let mut last = None;
+    for _ in 0..15 {
+        let res = http
+            .get(&refs)
+            .basic_auth(&reader.username, Some("wrong-secret"))
+            .send()
+            .expect("GET through nginx");
+        statuses.push(res.status().as_u16());
+        last = Some(res);
+    }
+    assert_eq!(statuses[0], 401, "{statuses:?}");
+    assert_eq!(*statuses.last().unwrap(), 429, "{statuses:?}");
+    assert!(!statuses.contains(&500), "{statuses:?}");
+    let last = last.unwrap();
+    let retry: u64 = last.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0, "Retry-After {retry}");
+    let ok = http
+        .get(&refs)
+        .basic_auth(&reader.username, Some(&reader.token))
+        .send()
+        .expect("GET through nginx");
+    assert_eq!(ok.status().as_u16(), 200);
+    rig.git(&["clone", &rig.clone_url(creds(&reader), PROJECT), "ok"])
+        .expect_success("clone with the right token during the throttle");
+    assert_no_secret_logged(&rig, &[&reader]);
+}
