@@ -81,6 +81,16 @@ fn administrators_manage_accounts() {
         Body::None,
     );
     assert_eq!(get(&s, "/user", &alice).status, 200);
+    let r = put(&s, "/users/alice", &root, json!({"state": "blocked"}));
+    assert_eq!((r.status, &r.body["state"]), (200, &json!("blocked")));
+    assert_eq!(get(&s, "/user", &alice).status, 401);
+    let r = put(&s, "/users/alice", &root, json!({"state": "frozen"}));
+    assert_eq!(
+        (r.status, error(&r)),
+        (400, "state is invalid: expected active or blocked")
+    );
+    put(&s, "/users/alice", &root, json!({"state": "active"}));
+    assert_eq!(get(&s, "/user", &alice).status, 200);
 
     let r = delete(&s, "/users/alice", &alice);
     assert_eq!(r.status, 403);

@@ -1,6 +1,7 @@
 //! Users in GitLab's shapes: `GET /user` (the caller), `GET /users` and `GET /users/:id`
 //! (any signed-in user, as in GitLab, so members can be named; administrators see more of
-//! each), and for administrators `POST /users`, `PUT /users/:id` (`admin`, `password`),
+//! each), and for administrators `POST /users`, `PUT /users/:id` (`admin`, `password`,
+//! `state` active or blocked),
 //! `DELETE /users/:id` and `POST /users/:id/block` / `unblock`.
 
 use super::auth::{base_url, reading, writing};
@@ -94,7 +95,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(user_json(&user, &base_url(&req), true)))
 }
 
-/// `PUT /users/:id` with `admin` and/or `password` (not on one's own account).
+/// `PUT /users/:id` with `admin`, `password` and/or `state` (not on one's own account).
 pub async fn update(
     req: HttpRequest,
     path: web::Path<String>,
@@ -112,6 +113,12 @@ pub async fn update(
         }
         if let Some(password) = params.text("password")? {
             acting.set_password_as(&admin, &user, password)?;
+        }
+        match params.text("state")? {
+            None => {}
+            Some("blocked") => user = acting.set_blocked_as(&admin, &user.username, true)?,
+            Some("active") => user = acting.set_blocked_as(&admin, &user.username, false)?,
+            Some(_) => return Err(GitLabError::invalid("state", "expected active or blocked")),
         }
         tracing::info!(user = %acting.caller().user().username, changed = %user.username, "user changed");
         Ok(user)
