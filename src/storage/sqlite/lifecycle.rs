@@ -1,6 +1,6 @@
 //! Changing and removing groups, projects and users in SQLite. The statements are plain
-//! SQL that PostgreSQL runs as written; each removal deletes the rows that reference the
-//! removed one first, so the foreign keys hold at every step.
+//! SQL (PostgreSQL runs the same, with `?1` for `?1`); each removal deletes the rows that
+//! reference the removed one first, so the foreign keys hold at every step.
 
 use super::Tx;
 use super::users::{TOKEN_COLUMNS, token_row};
@@ -8,19 +8,39 @@ use crate::domain::user::PersonalAccessToken;
 use crate::storage::{GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges, StorageError};
 use rusqlite::params;
 
-/// Removes the deploy tokens held where `{holder}` (`project_id = ?1` or `group_id = ?1`),
-/// with their refresh tokens and sealed secrets.
-const HOLDER_TOKENS: [&str; 3] = [
-    "DELETE FROM refresh_tokens WHERE deploy_token_id IN (SELECT id FROM deploy_tokens WHERE {holder})",
-    "DELETE FROM deploy_token_secrets WHERE deploy_token_id IN (SELECT id FROM deploy_tokens WHERE {holder})",
-    "DELETE FROM deploy_tokens WHERE {holder}",
+/// Removing project `?1`: its deploy tokens (with their refresh tokens and sealed
+/// secrets), the memberships on it, then the project.
+const PROJECT_REMOVAL: [&str; 5] = [
+    "DELETE FROM refresh_tokens WHERE deploy_token_id IN (SELECT id FROM deploy_tokens WHERE project_id = ?1)",
+    "DELETE FROM deploy_token_secrets WHERE deploy_token_id IN (SELECT id FROM deploy_tokens WHERE project_id = ?1)",
+    "DELETE FROM deploy_tokens WHERE project_id = ?1",
+    "DELETE FROM memberships WHERE project_id = ?1",
+    "DELETE FROM projects WHERE id = ?1",
+];
+
+/// Removing group `?1` (its subgroups and projects are gone already).
+const GROUP_REMOVAL: [&str; 5] = [
+    "DELETE FROM refresh_tokens WHERE deploy_token_id IN (SELECT id FROM deploy_tokens WHERE group_id = ?1)",
+    "DELETE FROM deploy_token_secrets WHERE deploy_token_id IN (SELECT id FROM deploy_tokens WHERE group_id = ?1)",
+    "DELETE FROM deploy_tokens WHERE group_id = ?1",
+    "DELETE FROM memberships WHERE group_id = ?1",
+    "DELETE FROM groups WHERE id = ?1",
+];
+
+/// Removing user `?1`: their tokens' refresh tokens, tokens, roles, sessions, then them.
+const USER_REMOVAL: [&str; 5] = [
+    "DELETE FROM user_refresh_tokens WHERE personal_access_token_id IN \
+     (SELECT id FROM personal_access_tokens WHERE user_id = ?1)",
+    "DELETE FROM personal_access_tokens WHERE user_id = ?1",
+    "DELETE FROM memberships WHERE user_id = ?1",
+    "DELETE FROM sessions WHERE user_id = ?1",
+    "DELETE FROM users WHERE id = ?1",
 ];
 
 impl Tx<'_> {
-    /// Run each statement with `id` as `?1`, `{holder}` replaced by `holder`.
-    fn delete_all(&self, statements: &[&str], holder: &str, id: i64) -> Result<(), StorageError> {
+    fn run_all(&self, statements: &[&str], id: i64) -> Result<(), StorageError> {
         for sql in statements {
-            self.0.execute(&sql.replace("{holder}", holder), [id])?;
+            self.0.execute(sql, [id])?;
         }
         Ok(())
     }
@@ -37,9 +57,10 @@ impl LifecycleReads for Tx<'_> {
 
 impl LifecycleWrites for Tx<'_> {
     fn update_group(&mut self, id: i64, changes: &GroupChanges<'_>) -> Result<(), StorageError> {
+        let visibility = changes.visibility.map(|v| v.as_str());
         self.0.execute(
             "UPDATE groups SET name = COALESCE(?2, name), visibility = COALESCE(?3, visibility) WHERE id = ?1",
-            params![id, changes.name, changes.visibility.map(|v| v.as_str())],
+            params![id, changes.name, visibility],
         )?;
         Ok(())
     }
@@ -49,55 +70,25 @@ impl LifecycleWrites for Tx<'_> {
         id: i64,
         changes: &ProjectChanges<'_>,
     ) -> Result<(), StorageError> {
+        let visibility = changes.visibility.map(|v| v.as_str());
+        let registry = changes.registry.map(|r| r.as_str());
         self.0.execute(
             "UPDATE projects SET name = COALESCE(?2, name), visibility = COALESCE(?3, visibility), \
              registry = COALESCE(?4, registry) WHERE id = ?1",
-            params![
-                id,
-                changes.name,
-                changes.visibility.map(|v| v.as_str()),
-                changes.registry.map(|r| r.as_str())
-            ],
+            params![id, changes.name, visibility, registry],
         )?;
         Ok(())
     }
 
     fn delete_project(&mut self, id: i64) -> Result<(), StorageError> {
-        self.delete_all(&HOLDER_TOKENS, "project_id = ?1", id)?;
-        self.delete_all(
-            &[
-                "DELETE FROM memberships WHERE {holder}",
-                "DELETE FROM projects WHERE id = ?1",
-            ],
-            "project_id = ?1",
-            id,
-        )
+        self.run_all(&PROJECT_REMOVAL, id)
     }
 
     fn delete_group(&mut self, id: i64) -> Result<(), StorageError> {
-        self.delete_all(&HOLDER_TOKENS, "group_id = ?1", id)?;
-        self.delete_all(
-            &[
-                "DELETE FROM memberships WHERE {holder}",
-                "DELETE FROM groups WHERE id = ?1",
-            ],
-            "group_id = ?1",
-            id,
-        )
+        self.run_all(&GROUP_REMOVAL, id)
     }
 
     fn delete_user(&mut self, id: i64) -> Result<(), StorageError> {
-        self.delete_all(
-            &[
-                "DELETE FROM user_refresh_tokens WHERE personal_access_token_id IN \
-                 (SELECT id FROM personal_access_tokens WHERE {holder})",
-                "DELETE FROM personal_access_tokens WHERE {holder}",
-                "DELETE FROM memberships WHERE {holder}",
-                "DELETE FROM sessions WHERE {holder}",
-                "DELETE FROM users WHERE id = ?1",
-            ],
-            "user_id = ?1",
-            id,
-        )
+        self.run_all(&USER_REMOVAL, id)
     }
 }
