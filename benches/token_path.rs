@@ -185,6 +185,7 @@ fn issue(c: &mut Criterion) {
             secret: PlainToken::from_client(secret),
         },
         offline: false,
+        client: None,
     };
     let right = request(secret);
     let wrong = request(PlainToken::generate(DEPLOY_TOKEN_PREFIX).expose());

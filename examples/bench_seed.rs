@@ -294,6 +294,7 @@ fn refresh_token(service: &TokenService, login: &Login) -> Result<String> {
             secret: PlainToken::from_client(&login.secret),
         },
         offline: true,
+        client: None,
     })?;
     grant
         .refresh_token

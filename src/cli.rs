@@ -1,6 +1,7 @@
 //! The command line: one function per command, each a thin call into [`crate::app`].
 
 pub mod audit;
+pub mod events;
 pub mod keys;
 pub mod lists;
 pub mod namespaces;
@@ -117,6 +118,12 @@ pub enum Command {
     /// Manage roles of users on groups and projects.
     #[command(subcommand)]
     Member(users::MemberCommand),
+    /// Read the audit trail.
+    #[command(subcommand)]
+    Audit(events::AuditCommand),
+    /// Check webhooks.
+    #[command(subcommand)]
+    Webhook(events::WebhookCommand),
     /// Print a project's CI variables: CI_DEPLOY_USER and CI_DEPLOY_PASSWORD from its active
     /// token named gitlab-deploy-token (else its parent group's), CI_REGISTRY and
     /// CI_REGISTRY_IMAGE from the ci_registry setting.
@@ -161,6 +168,8 @@ pub fn run_with(cli: Cli, config: Config) -> CliResult {
         Command::Healthcheck => healthcheck(&config),
         Command::User(cmd) => users::user(&open_app(&config)?, cmd),
         Command::Member(cmd) => users::member(&open_app(&config)?, cmd),
+        Command::Audit(cmd) => events::audit(&open_app(&config)?, cmd),
+        Command::Webhook(cmd) => events::webhook(&config, cmd),
         Command::CiVariables { project, format } => {
             let app = open_app(&config)?;
             let vars = app.ci_variables(&project, config.ci_registry.as_deref())?;

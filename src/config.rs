@@ -15,6 +15,7 @@ mod key_ring;
 pub mod network;
 pub mod ops;
 pub mod settings;
+mod webhooks;
 
 pub use key_ring::KeyRingSettings;
 
@@ -59,6 +60,10 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// Its private key, PEM (`REGAUTH_TLS_KEY`).
     pub tls_key: Option<PathBuf>,
+    /// Where expiry and revocation notices go (`[[webhook]]` tables in the file).
+    pub webhooks: Vec<crate::domain::webhook::Webhook>,
+    /// Seconds between two rounds of the webhook worker (`REGAUTH_WEBHOOK_INTERVAL`).
+    pub webhook_interval: u64,
     /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
     pub key_ring: KeyRingSettings,
 }
@@ -86,6 +91,8 @@ impl Default for Config {
             log_format: ops::LogFormat::Text,
             tls_cert: None,
             tls_key: None,
+            webhooks: Vec::new(),
+            webhook_interval: 60,
             key_ring: KeyRingSettings::default(),
         }
     }
@@ -140,6 +147,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "tls_cert",
     "tls_key",
+    "webhook_interval",
 ];
 
 impl Config {
@@ -215,6 +223,7 @@ impl Config {
                 "forward_auth_route" => {
                     forward::routes_from_toml(value).map(|r| self.forward_auth_routes = r)
                 }
+                "webhook" => webhooks::webhooks_from_toml(value).map(|w| self.webhooks = w),
                 _ => self.set(&key, &scalar_text(value)),
             };
             outcome.map_err(|message| ConfigError::Invalid { key, message })?;
@@ -256,6 +265,7 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
             _ if self.network.set(key, value)? => {}
             _ => {

@@ -49,6 +49,7 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     ops: Ops,
+    webhook_interval: std::time::Duration,
     /// The signing keys, re-read every `reload_every` while serving.
     ring: KeyRing,
     reload_every: std::time::Duration,
@@ -106,6 +107,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Applic
         listener,
         addr,
         ops,
+        webhook_interval: std::time::Duration::from_secs(config.webhook_interval),
         ring,
         reload_every: std::time::Duration::from_secs(config.key_ring.reload_interval),
     })
@@ -118,7 +120,9 @@ pub fn open_app(config: &Config) -> Result<App, StorageError> {
 
 fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
     let store = Store::open(&config.database)?;
-    Ok(App::with_clock(store, clock).with_sealing_key(SealingKey::in_dir(&config.keys_dir)))
+    Ok(App::with_clock(store, clock)
+        .with_sealing_key(SealingKey::in_dir(&config.keys_dir))
+        .with_webhooks(config.webhooks.clone()))
 }
 
 impl Application {
@@ -160,9 +164,11 @@ impl Application {
             listener,
             ring,
             reload_every,
+            webhook_interval,
             ..
         } = self;
         actix_web::rt::spawn(crate::jwt::reload::watch(ring, reload_every));
+        crate::background::start(service.app().clone(), webhook_interval)?;
         crate::http::server_with_ops(listener, service, forward, ci, ops, network)
     }
 

@@ -30,10 +30,12 @@
 use super::App;
 use super::access::TokenReader;
 use super::access::{AccessError, Brand, Caller, GroupAccess, GroupCreator, Need, ProjectAccess};
+use super::audit::{Actor, Origin};
 use super::namespaces::{group_by_key, project_by_key};
 use super::users::{is_personal_token, user_credential};
 use crate::domain::token::PlainToken;
 use crate::storage::{Reads, StorageError, Writes};
+use std::net::IpAddr;
 use time::OffsetDateTime;
 
 /// An authenticated caller and the transaction they act in (`S` is `dyn Reads` or
@@ -43,6 +45,7 @@ pub struct Acting<'t, S: ?Sized> {
     pub(super) tx: &'t mut S,
     caller: Caller,
     brand: Brand<'t>,
+    client: Option<IpAddr>,
 }
 
 /// A caller in a read transaction.
@@ -127,6 +130,25 @@ impl<'t, S: Reads + ?Sized> Acting<'t, S> {
             tx,
             caller,
             brand: Brand::default(),
+            client: None,
+        }
+    }
+
+    /// Say where the request came from (the HTTP surfaces do), for the audit trail.
+    pub fn from_client(&mut self, client: IpAddr) {
+        self.client = Some(client);
+    }
+
+    /// Who is acting and from where, as the audit trail records it.
+    pub(super) fn origin(&self) -> Origin {
+        let user = self.caller.user();
+        Origin {
+            actor: Actor::User {
+                id: user.id,
+                username: user.username.clone(),
+                token_id: self.caller.token_id,
+            },
+            client: self.client,
         }
     }
 

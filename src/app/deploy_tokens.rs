@@ -1,5 +1,6 @@
 //! Creating, listing and revoking deploy tokens.
 
+use super::audit::{Action, Event, Origin};
 use super::namespaces::{HolderRef, resolve_holder};
 use super::{App, AppError, expiry_field};
 use crate::domain::ci_variables::GITLAB_DEPLOY_TOKEN_NAME;
@@ -78,7 +79,10 @@ impl App {
         let spec = TokenSpec::parse(req.name, &req.scopes, req.username, req.expires_at, now)?;
         self.store().write(|tx| {
             let holder = resolve_holder(tx, req.holder)?;
-            self.insert_deploy_token(tx, &holder, &spec, now)
+            let created = self.insert_deploy_token(tx, &holder, &spec, now)?;
+            let event = Event::deploy_token(Action::DeployTokenCreated, &created.token);
+            self.record(tx, &Origin::cli(), &event, now)?;
+            Ok(created)
         })
     }
 
@@ -155,8 +159,12 @@ impl App {
                     "deploy token {id} was already revoked"
                 )));
             }
-            tx.revoke_deploy_token(id, now)?
-                .ok_or_else(|| not_found(id))
+            let token = tx
+                .revoke_deploy_token(id, now)?
+                .ok_or_else(|| not_found(id))?;
+            let event = Event::deploy_token(Action::DeployTokenRevoked, &token);
+            self.record(tx, &Origin::cli(), &event, now)?;
+            Ok(token)
         })
     }
 }

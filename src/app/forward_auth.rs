@@ -2,7 +2,7 @@
 //! caller the same way the token endpoint does, and let the domain decide.
 
 use super::App;
-use super::registry_auth::{AuthError, Credentials, Subject, authenticate};
+use super::registry_auth::{AuthError, Credentials, Subject, authenticate, note_expired};
 use crate::domain::authz::Refusal;
 use crate::domain::forward::{Allowed, HeaderFamily, ProjectKey, Route, Target, decide, targets};
 use crate::domain::namespace::ProjectFacts;
@@ -17,6 +17,8 @@ pub struct ForwardRequest {
     pub uri: String,
     /// The request's Basic credentials, if any.
     pub credentials: Credentials,
+    /// The client's address, for the audit trail.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// A request that may pass, and what it was judged as.
@@ -134,6 +136,7 @@ impl ForwardAuth {
         if let Subject::Deploy(token) = &subject {
             *token_id = Some(token.id);
         }
+        note_expired(&self.app, &subject, req.client, now);
         let credential = subject.credential();
         let allowed = decide(
             target.operation,

@@ -5,6 +5,7 @@
 use super::AppError;
 use super::access::{AccessError, GroupCreator, ProjectCreator, TokenManager, TokenReader};
 use super::acting::{Acting, Writing};
+use super::audit::{Action, Event};
 use super::ci_variables::CiVariablesReader;
 use super::deploy_tokens::{CreatedDeployToken, TokenSpec};
 use super::namespaces::{insert_group, insert_project, path_and_name};
@@ -92,9 +93,14 @@ impl<'t> Writing<'t> {
             fields.expires_at,
             now,
         )?;
-        Ok(self
+        let created = self
             .app
-            .insert_deploy_token(self.tx, &manager.holder, &spec, now)?)
+            .insert_deploy_token(self.tx, &manager.holder, &spec, now)?;
+        self.record(&Event::deploy_token(
+            Action::DeployTokenCreated,
+            &created.token,
+        ))?;
+        Ok(created)
     }
 
     /// Revoke one deploy token of the capability's holder (it stays recorded as revoked).
@@ -109,9 +115,12 @@ impl<'t> Writing<'t> {
         };
         let token = self.deploy_token_as(&reader, id)?;
         let now = self.now();
-        self.tx
+        let token = self
+            .tx
             .revoke_deploy_token(token.id, now)?
-            .ok_or(AccessError::NotFound("Deploy Token"))
+            .ok_or(AccessError::NotFound("Deploy Token"))?;
+        self.record(&Event::deploy_token(Action::DeployTokenRevoked, &token))?;
+        Ok(token)
     }
 }
 

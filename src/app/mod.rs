@@ -6,6 +6,7 @@ pub mod access;
 pub mod accounts;
 pub mod acting;
 pub mod admin;
+pub mod audit;
 pub mod browse;
 pub mod ci_variables;
 pub mod deploy_tokens;
@@ -21,6 +22,7 @@ pub mod registry_auth;
 pub mod sealing;
 pub mod sessions;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::session::SessionPolicy;
 use crate::storage::{StorageError, Store};
@@ -120,6 +122,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     sealing: Option<SealingKey>,
     sessions: SessionPolicy,
+    records: Arc<audit::Records>,
 }
 
 impl App {
@@ -135,6 +138,7 @@ impl App {
             clock,
             sealing: None,
             sessions: SessionPolicy::default(),
+            records: Arc::default(),
         }
     }
 

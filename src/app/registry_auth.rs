@@ -44,6 +44,8 @@ pub struct TokenRequest {
     pub credentials: Credentials,
     /// Whether a refresh token was asked for (`offline_token=true`, `access_type=offline`).
     pub offline: bool,
+    /// The client's address, for the audit trail.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// A successful answer.
@@ -184,6 +186,7 @@ impl TokenService {
             };
             Ok::<_, AuthError>((subject, projects))
         })?;
+        note_expired(&self.app, &subject, req.client, now);
         let credential = subject.credential();
         // While external authorization is on, deploy tokens count for nothing here.
         let restricted = match &subject {
@@ -247,6 +250,23 @@ impl Subject {
             token_id: credential.token_id()?,
             username: credential.subject().to_owned(),
         })
+    }
+}
+
+/// Note a login with the right secret of an expired (not revoked) deploy token, for the
+/// audit trail; written off the request path (see [`super::audit::pending`]).
+pub(super) fn note_expired(
+    app: &App,
+    subject: &Subject,
+    client: Option<std::net::IpAddr>,
+    now: time::OffsetDateTime,
+) {
+    if let Subject::Deploy(token) = subject
+        && !token.revoked
+        && token.is_expired(now)
+    {
+        let kind = super::audit::pending::TokenKind::Deploy;
+        app.note_expired_refusal(kind, token.id, &token.username, client);
     }
 }
 

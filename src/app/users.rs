@@ -1,6 +1,7 @@
 //! Creating users, their personal access tokens and their memberships; authenticating a
 //! personal access token. The CLI and the HTTP API both call these.
 
+use super::audit::{Action, Event, Origin};
 use super::namespaces::{HolderRef, resolve_holder};
 use super::{App, AppError, expiry_field};
 use crate::domain::password::PasswordHash;
@@ -82,6 +83,9 @@ impl App {
                 tx.set_password_hash(user.id, hash)?;
             }
             let first_token = insert_token(tx, user.id, FIRST_TOKEN_NAME, &scopes, None, now)?;
+            let event = Event::user(Action::UserCreated, &user)
+                .with("first_token_id", first_token.token.id);
+            self.record(tx, &Origin::cli(), &event, now)?;
             Ok(CreatedUser { user, first_token })
         })
     }
@@ -96,7 +100,10 @@ impl App {
         let (scopes, expires_at) = personal_token_fields(req, now)?;
         self.store().write(|tx| {
             let user = require_user(tx, username)?;
-            insert_token(tx, user.id, req.name, &scopes, expires_at, now)
+            let created = insert_token(tx, user.id, req.name, &scopes, expires_at, now)?;
+            let event = Event::personal_token(Action::PersonalTokenCreated, &created.token, &user);
+            self.record(tx, &Origin::cli(), &event, now)?;
+            Ok(created)
         })
     }
 
@@ -110,7 +117,11 @@ impl App {
             if token.revoked {
                 return Err(super::personal_tokens::already_revoked(id));
             }
-            tx.revoke_personal_token(id, now)?.ok_or_else(not_found)
+            let token = tx.revoke_personal_token(id, now)?.ok_or_else(not_found)?;
+            let user = tx.user_by_id(token.user_id)?.ok_or_else(not_found)?;
+            let event = Event::personal_token(Action::PersonalTokenRevoked, &token, &user);
+            self.record(tx, &Origin::cli(), &event, now)?;
+            Ok(token)
         })
     }
 
@@ -129,6 +140,17 @@ impl App {
                 Holder::Project { id, path } => MemberOf::Project { id, path },
             };
             let replaced = tx.set_membership(user.id, &of, level, now)?;
+            let action = if replaced {
+                Action::MemberChanged
+            } else {
+                Action::MemberAdded
+            };
+            self.record(
+                tx,
+                &Origin::cli(),
+                &Event::member(action, &user, &of, Some(level)),
+                now,
+            )?;
             Ok(MemberAdded {
                 user,
                 of,

@@ -2,6 +2,7 @@
 //! must do next, since 2.8 reads its certificate bundle only at start-up.
 
 use super::{CliResult, print_json};
+use crate::app::audit::KeyChange;
 use crate::config::Config;
 use crate::jwt::Algorithm;
 use crate::jwt::manifest::{Entry, REGISTRY_LEEWAY};
@@ -80,6 +81,12 @@ pub fn run(config: &Config, command: KeysCommand) -> CliResult {
                 key.kid()
             );
             println!("published in {}", bundle_path(&public).display());
+            audit(
+                config,
+                KeyChange::Rotated,
+                key.kid(),
+                &key.algorithm().to_string(),
+            )?;
         }
         KeysCommand::Rotate {
             algorithm: a,
@@ -89,10 +96,12 @@ pub fn run(config: &Config, command: KeysCommand) -> CliResult {
             let delay = delay.map(|s| Duration::seconds(s as i64));
             let entry = rotation::rotate(dirs, a.unwrap_or(algorithm), delay, now)?;
             print_rotated(&entry, &public);
+            audit(config, KeyChange::Rotated, &entry.kid, &entry.algorithm)?;
         }
         KeysCommand::Activate { kid } => {
             let (entry, previous) = rotation::activate(dirs, algorithm, &kid, now)?;
             println!("key {} signs from now on", entry.kid);
+            audit(config, KeyChange::Activated, &entry.kid, &entry.algorithm)?;
             if let Some(previous) = previous {
                 let timing = timing(config);
                 let until = now + timing.reload_interval + timing.token_lifetime + REGISTRY_LEEWAY;
@@ -106,6 +115,7 @@ pub fn run(config: &Config, command: KeysCommand) -> CliResult {
             let entry = rotation::retire(dirs, algorithm, &kid, force, timing(config), now)?;
             println!("key {} retired: no longer published", entry.kid);
             println!("next: restart registries so that they stop trusting it");
+            audit(config, KeyChange::Retired, &entry.kid, &entry.algorithm)?;
         }
         KeysCommand::List { json } => {
             let keys = rotation::list(dirs, algorithm, timing(config), now)?;
@@ -117,6 +127,18 @@ pub fn run(config: &Config, command: KeysCommand) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// Record a ring change in the audit trail. The change itself is done by now: a database
+/// that cannot take the event fails the command, naming what was done, so it is not lost
+/// unnoticed.
+fn audit(config: &Config, change: KeyChange, kid: &str, algorithm: &str) -> CliResult {
+    let recorded = crate::server::open_app(config)
+        .map_err(crate::app::AppError::from)
+        .and_then(|app| app.record_key_event(change, kid, algorithm));
+    recorded.map_err(|e| {
+        format!("key {kid} was changed, but its audit event was not written: {e}").into()
+    })
 }
 
 fn print_rotated(entry: &Entry, public: &Path) {

@@ -6,7 +6,7 @@
 use super::{KEYS, key_ring, network};
 
 /// Keys a file may hold that are no scalar setting: arrays of tables.
-pub const TABLE_KEYS: &[&str] = &["forward_auth_route"];
+pub const TABLE_KEYS: &[&str] = &["forward_auth_route", "webhook"];
 
 /// `REGAUTH_*` variables that are not settings of the binary: the test suite's switch.
 const NOT_SETTINGS: &[&str] = &["REGAUTH_E2E"];
@@ -35,6 +35,8 @@ pub fn help(key: &str) -> &'static str {
             "Headers of the original request that forward auth trusts: x-original or x-forwarded [default: x-original]"
         }
         "forward_auth_route" => "Layouts guarded by forward auth ([[forward_auth_route]] tables)",
+        "webhook" => "Where expiry and revocation notices go ([[webhook]] tables)",
+        "webhook_interval" => "Seconds between two rounds of the webhook worker [default: 60]",
         "log_format" => "Log lines as text or json [default: text]",
         "tls_cert" => "PEM certificate chain: serve HTTPS (with tls_key; reloaded on SIGHUP)",
         "tls_key" => "PEM private key of tls_cert",

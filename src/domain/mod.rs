@@ -19,3 +19,4 @@ pub mod session;
 pub mod throttle;
 pub mod token;
 pub mod user;
+pub mod webhook;

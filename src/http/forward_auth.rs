@@ -57,6 +57,7 @@ pub async fn check(
                 method: method.clone(),
                 uri,
                 credentials,
+                client: Some(access_log::peer(&req)),
             };
             let svc = service.clone();
             web::block(move || svc.check(&request)).await?

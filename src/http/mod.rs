@@ -15,6 +15,7 @@ pub mod ops;
 pub mod registry_auth;
 pub mod throttle;
 pub mod tls;
+pub mod webhook_client;
 
 use crate::app::ci_variables::CiSettings;
 use crate::app::forward_auth::ForwardAuth;
@@ -130,6 +131,25 @@ pub fn server_with_ops(
     Ok(server.run())
 }
 
+/// Put failed-login summaries in the audit trail (one event per client and window).
+fn record_summaries(
+    app: &crate::app::App,
+    summaries: &[(std::net::IpAddr, crate::domain::throttle::Summary)],
+) {
+    for (client, summary) in summaries {
+        let failures = crate::app::audit::SignInFailures {
+            client: *client,
+            surface: "*",
+            failures: summary.failures,
+            throttled: summary.throttled,
+            window_start: None,
+        };
+        if let Err(e) = app.record_sign_in_failures(&failures) {
+            tracing::error!(error = %e, client = %client, "audit: a failed-login summary was not written");
+        }
+    }
+}
+
 /// Summarise ended log windows periodically, until the server (the last holder of the
 /// throttle) is gone.
 fn spawn_flush(throttle: &web::Data<throttle::LoginThrottle>, app: crate::app::App) {
@@ -139,9 +159,15 @@ fn spawn_flush(throttle: &web::Data<throttle::LoginThrottle>, app: crate::app::A
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(window));
         loop {
             tick.tick().await;
-            match weak.upgrade() {
-                Some(throttle) => throttle.flush(app.now()),
-                None => break,
+            let Some(throttle) = weak.upgrade() else {
+                break;
+            };
+            throttle.flush(app.now());
+            let summaries = throttle.take_summaries();
+            if !summaries.is_empty() {
+                let app = app.clone();
+                // A database write: on the blocking pool, never on this worker.
+                let _ = web::block(move || record_summaries(&app, &summaries)).await;
             }
         }
     });

@@ -127,6 +127,7 @@ async fn respond(
         scopes: params.all("scope"),
         credentials,
         offline: params.offline(),
+        client: Some(access_log::peer(req)),
     };
     let requested = request.scopes.join(" ");
     // SQLite calls block, so the use case runs on the blocking pool (kept small, see

@@ -83,6 +83,9 @@ struct State {
     // Failures of clients that found the log table full: counted, and logged as one line at
     // the next flush, so spraying addresses cannot turn into one line per failure either.
     overflow: Summary,
+    // Summaries of ended windows not yet in the audit trail (see `take_summaries`); bounded
+    // like the log windows they come from.
+    closed: Vec<(IpAddr, Summary)>,
 }
 
 impl LoginThrottle {
@@ -103,6 +106,7 @@ impl LoginThrottle {
                     failures: 0,
                     throttled: 0,
                 },
+                closed: Vec::new(),
             }),
         }
     }
@@ -121,6 +125,7 @@ impl LoginThrottle {
         let verdict = state.count(key, &self.policy, now);
         let throttled = verdict != Verdict::Refused;
         let (closed, action) = state.log_window(unit, self.policy.window, now, throttled);
+        state.keep(unit, closed);
         drop(state);
         log_summary(unit, closed);
         Failure {
@@ -143,7 +148,9 @@ impl LoginThrottle {
         let mut summaries = Vec::new();
         for client in over {
             if let Some(w) = state.clients.remove(&client) {
-                summaries.push((client, w.summary()));
+                let summary = w.summary();
+                state.keep(client, summary);
+                summaries.push((client, summary));
             }
         }
         let stale: Vec<(IpAddr, u64)> = state
@@ -175,6 +182,13 @@ impl LoginThrottle {
         }
     }
 
+    /// The summaries of windows that ended since the last call, for the audit trail (the
+    /// server writes them off the request path, after each flush).
+    pub fn take_summaries(&self) -> Vec<(IpAddr, Summary)> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::take(&mut state.closed)
+    }
+
     /// How many client-and-username entries are kept (bounded by the capacity).
     pub fn tracked(&self) -> usize {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -183,6 +197,16 @@ impl LoginThrottle {
 }
 
 impl State {
+    /// Keep an ended window's summary for the audit trail (beyond the bound it is only
+    /// logged).
+    fn keep(&mut self, client: IpAddr, summary: Option<Summary>) {
+        if let Some(summary) = summary
+            && self.closed.len() < MAX_CLIENTS
+        {
+            self.closed.push((client, summary));
+        }
+    }
+
     /// Count a failure of `key`.
     fn count(&mut self, key: (IpAddr, u64), policy: &Policy, now: OffsetDateTime) -> Verdict {
         if let Some(failures) = self.keys.get_mut(&key) {

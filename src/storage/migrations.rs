@@ -31,8 +31,12 @@ pub const STEPS: &[Step] = &[
         sqlite: include_str!("migrations/sqlite/0004_deploy_token_login.sql"),
     },
     Step {
+        name: "audit_webhooks",
+        sqlite: include_str!("migrations/sqlite/0005_audit_webhooks.sql"),
+    },
+    Step {
         name: "web_ui",
-        sqlite: include_str!("migrations/sqlite/0005_web_ui.sql"),
+        sqlite: include_str!("migrations/sqlite/0006_web_ui.sql"),
     },
 ];
 

@@ -5,6 +5,7 @@
 //! everything is synchronous, and async callers run it on the blocking pool.
 
 pub mod accounts;
+pub mod audit;
 pub mod health;
 pub mod lifecycle;
 pub mod migrations;
@@ -12,33 +13,54 @@ pub mod namespaces;
 pub mod sqlite;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 pub use accounts::{AccountReads, AccountWrites};
+pub use audit::{AuditReads, AuditWrites};
 pub use lifecycle::{GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
+pub use webhooks::{WebhookReads, WebhookWrites};
 
 use std::path::Path;
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads:
-    NamespaceReads + DeployTokenReads + UserReads + AccountReads + LifecycleReads
-{
-}
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed + Managed {}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads + AccountReads + LifecycleReads> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + Managed> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
 pub trait Writes:
-    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites + LifecycleWrites
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed
 {
 }
 
 impl<T> Writes for T where
-    T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + AccountWrites + LifecycleWrites
+    T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed
 {
 }
+
+/// The lookups of accounts (passwords, sessions, listings) and of the lifecycle endpoints.
+pub trait Managed: AccountReads + LifecycleReads {}
+
+impl<T: AccountReads + LifecycleReads> Managed for T {}
+
+/// The changes of accounts and the lifecycle (changing and removing groups, projects and
+/// users).
+pub trait Changed: AccountWrites + LifecycleWrites {}
+
+impl<T: AccountWrites + LifecycleWrites> Changed for T {}
+/// The lookups of the audit trail and the webhook outbox (one bound, so the areas other
+/// changes add to [`Reads`] merge apart from these).
+pub trait Observed: AuditReads + WebhookReads {}
+
+impl<T: AuditReads + WebhookReads> Observed for T {}
+
+/// The changes of the audit trail and the webhook outbox.
+pub trait Recorded: AuditWrites + WebhookWrites {}
+
+impl<T: AuditWrites + WebhookWrites> Recorded for T {}
 
 /// A storage failure. Never carries secrets, and never a driver type: a backend turns its
 /// driver's errors into these.

@@ -70,9 +70,11 @@ where
     let outcome = async {
         let secret = presented_token(req)?;
         let app = service.app().clone();
+        let client = crate::http::client::client_addr(req);
         let (actor, result) = web::block(move || {
             let mut actor = None;
             let result = app.writing(secret.as_ref(), |acting| {
+                acting.from_client(client);
                 let user = acting.caller().user();
                 actor = Some(Actor {
                     user_id: user.id,

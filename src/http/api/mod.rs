@@ -5,6 +5,7 @@
 //! tokens are refused everywhere here. A known path asked with a method it does not take
 //! answers 405 with `Allow`; an unknown path 404.
 
+pub mod audit_events;
 pub mod auth;
 pub mod ci_variables;
 pub mod deploy_tokens;
@@ -88,7 +89,7 @@ fn namespaces(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Users, the caller, and the instance's version.
+/// Users, the caller, the audit trail and the instance's version.
 fn people(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/user", "GET").route(web::get().to(users::current)))
         .service(
@@ -108,6 +109,7 @@ fn people(cfg: &mut web::ServiceConfig) {
             resource("/users/{id}/personal_access_tokens", "POST")
                 .route(web::post().to(personal_tokens::create_for_user)),
         )
+        .service(resource("/audit_events", "GET").route(web::get().to(audit_events::list)))
         .service(resource("/version", "GET").route(web::get().to(meta::version)))
         .service(resource("/metadata", "GET").route(web::get().to(meta::metadata)));
 }

@@ -30,12 +30,33 @@ impl Page {
         })
     }
 
+    /// Items before this page (for lists the database pages itself).
+    pub fn offset(&self) -> u64 {
+        ((self.page - 1).saturating_mul(self.per_page)) as u64
+    }
+
+    /// Items on this page at most.
+    pub fn limit(&self) -> u64 {
+        self.per_page as u64
+    }
+
     /// 200 with this page of `items` and the pagination headers.
     pub fn respond(&self, req: &HttpRequest, items: Vec<Value>) -> HttpResponse {
         let total = items.len();
-        let total_pages = total.div_ceil(self.per_page).max(1);
         let start = (self.page - 1).saturating_mul(self.per_page);
         let shown: Vec<Value> = items.into_iter().skip(start).take(self.per_page).collect();
+        self.respond_counted(req, shown, total as u64)
+    }
+
+    /// 200 with `shown`, already this page of a list of `total` items, and the headers.
+    pub fn respond_counted(
+        &self,
+        req: &HttpRequest,
+        shown: Vec<Value>,
+        total: u64,
+    ) -> HttpResponse {
+        let total = usize::try_from(total).unwrap_or(usize::MAX);
+        let total_pages = total.div_ceil(self.per_page).max(1);
         let next = (self.page < total_pages).then(|| self.page + 1);
         let prev = (self.page > 1).then(|| (self.page - 1).min(total_pages));
         let number = |n: Option<usize>| n.map_or(String::new(), |n| n.to_string());

@@ -2,10 +2,12 @@
 //! connections and transactions; the area modules implement the storage traits on [`Tx`].
 
 mod accounts;
+mod audit;
 mod lifecycle;
 mod namespaces;
 mod tokens;
 mod users;
+mod webhooks;
 
 use super::migrations;
 use super::{BackendError, Reads, StorageError, Writes};

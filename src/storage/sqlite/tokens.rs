@@ -25,9 +25,9 @@ macro_rules! select {
 }
 
 /// Columns of a token joined with its holder's path.
-const SELECT: &str = select!("deploy_tokens t");
+pub(super) const SELECT: &str = select!("deploy_tokens t");
 
-fn token_row(r: &Row<'_>) -> rusqlite::Result<DeployToken> {
+pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<DeployToken> {
     let scopes: String = r.get(3)?;
     let scopes = TokenScopes::parse(scopes.split(',')).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
