@@ -286,4 +286,19 @@ fn removing_a_group_takes_everything_in_it() {
         column(&get(&s, "/groups", &other), "full_path"),
         vec![json!("other")]
     );
+    // the removal is in the audit trail, with who did it and what went with it
+    let root = user(&s, "root", true);
+    let events = get(&s, "/audit_events?per_page=100", &root);
+    let removed: Vec<_> = events
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event_name"] == "group.removed")
+        .collect();
+    assert_eq!(removed.len(), 1, "{:?}", events.body);
+    assert_eq!(removed[0]["details"]["entity_path"], "acme");
+    assert_eq!(removed[0]["details"]["groups_removed"], 3);
+    assert_eq!(removed[0]["details"]["projects_removed"], 3);
+    assert_eq!(removed[0]["details"]["author_name"], "owner");
 }

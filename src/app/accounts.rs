@@ -7,6 +7,7 @@
 use super::access::AccessError;
 use super::acting::{Acting, Writing};
 use super::admin::UserAdmin;
+use super::audit::{Action, Event, Origin};
 use super::{App, AppError};
 use crate::domain::password::PasswordHash;
 use crate::domain::user::User;
@@ -40,7 +41,7 @@ impl<'t> Writing<'t> {
         let hash = PasswordHash::create(password).map_err(|e| AppError::invalid("password", e))?;
         self.tx.set_password_hash(user.id, &hash)?;
         self.tx.delete_sessions_of(user.id)?;
-        Ok(())
+        Ok(self.record(&Event::user(Action::UserPasswordSet, user))?)
     }
 
     /// Remove `user` with their tokens, memberships and sessions; not oneself.
@@ -52,7 +53,8 @@ impl<'t> Writing<'t> {
         if user.id == self.caller().user().id {
             return Err(AppError::invalid("id", "you cannot delete your own account").into());
         }
-        Ok(self.tx.delete_user(user.id)?)
+        self.tx.delete_user(user.id)?;
+        Ok(self.record(&Event::user(Action::UserRemoved, user))?)
     }
 }
 
@@ -65,6 +67,8 @@ impl App {
                 .user_by_username(username)?
                 .ok_or_else(|| AppError::NotFound(format!("user {username} not found")))?;
             tx.delete_user(user.id)?;
+            let event = Event::user(Action::UserRemoved, &user);
+            self.record(tx, &Origin::cli(), &event, self.now())?;
             Ok(user)
         })
     }
@@ -83,9 +87,21 @@ impl App {
                     "user {username} is already {state}"
                 )));
             }
-            Ok(apply_block(tx, user, blocked, now)?)
+            let user = apply_block(tx, user, blocked, now)?;
+            self.record(tx, &Origin::cli(), &block_event(&user), now)?;
+            Ok(user)
         })
     }
+}
+
+/// The record of a block or an unblock.
+pub(super) fn block_event(user: &User) -> Event {
+    let action = if user.blocked {
+        Action::UserBlocked
+    } else {
+        Action::UserUnblocked
+    };
+    Event::user(action, user)
 }
 
 /// Block or unblock `user` in the caller's transaction: a blocked user's web sessions end

@@ -7,8 +7,9 @@
 
 use super::AppError;
 use super::access::{AccessError, Brand, GroupAccess, ProjectAccess, require};
-use super::accounts::apply_block;
+use super::accounts::{apply_block, block_event};
 use super::acting::{Acting, Writing};
+use super::audit::{Action, Event};
 use super::users::insert_user_checked;
 use crate::domain::password::PasswordHash;
 use crate::domain::role::{AccessLevel, MemberOf};
@@ -151,6 +152,7 @@ impl<'t> Writing<'t> {
         if let Some(hash) = &hash {
             self.tx.set_password_hash(user.id, hash)?;
         }
+        self.record(&Event::user(Action::UserCreated, &user))?;
         Ok(user)
     }
 
@@ -164,7 +166,9 @@ impl<'t> Writing<'t> {
     ) -> Result<User, AccessError> {
         let user = self.other_user(username)?;
         self.tx.set_admin(user.id, is_admin)?;
-        Ok(User { is_admin, ..user })
+        let user = User { is_admin, ..user };
+        self.record(&Event::user(Action::UserChanged, &user))?;
+        Ok(user)
     }
 
     /// Block `username` (their sessions end, they cannot sign in, their tokens stop
@@ -177,7 +181,9 @@ impl<'t> Writing<'t> {
     ) -> Result<User, AccessError> {
         let user = self.other_user(username)?;
         let now = self.now();
-        Ok(apply_block(self.tx, user, blocked, now)?)
+        let user = apply_block(self.tx, user, blocked, now)?;
+        self.record(&block_event(&user))?;
+        Ok(user)
     }
 
     /// Give `username` a role here; someone who already has one is a conflict (change it
@@ -195,6 +201,8 @@ impl<'t> Writing<'t> {
         }
         let now = self.now();
         self.tx.set_membership(user.id, &manager.of, level, now)?;
+        let event = Event::member(Action::MemberAdded, &user, &manager.of, Some(level));
+        self.record(&event)?;
         Ok(user)
     }
 
@@ -211,6 +219,8 @@ impl<'t> Writing<'t> {
         manager.allows(current.ok_or(AccessError::NotFound("Member"))?)?;
         let now = self.now();
         self.tx.set_membership(user.id, &manager.of, level, now)?;
+        let event = Event::member(Action::MemberChanged, &user, &manager.of, Some(level));
+        self.record(&event)?;
         Ok(user)
     }
 
@@ -224,6 +234,12 @@ impl<'t> Writing<'t> {
         let current = self.role_here(manager, &user)?;
         manager.allows(current.ok_or(AccessError::NotFound("Member"))?)?;
         self.tx.remove_membership(user.id, &manager.of)?;
+        self.record(&Event::member(
+            Action::MemberRemoved,
+            &user,
+            &manager.of,
+            None,
+        ))?;
         Ok(user)
     }
 

@@ -6,6 +6,7 @@
 
 use super::access::{AccessError, Brand, GroupAccess, ProjectAccess, require};
 use super::acting::Writing;
+use super::audit::{Action, Event, Origin};
 use super::namespaces::{group_by_key, project_by_key};
 use super::{App, AppError};
 use crate::domain::namespace::{Group, Project, repository_in};
@@ -95,7 +96,11 @@ impl<'t> Writing<'t> {
     ) -> Result<Vec<Group>, AccessError> {
         check_name(changes.name)?;
         self.tx.update_group(changer.group.id, changes)?;
-        Ok(self.tx.group_chain(&changer.group.path)?)
+        let chain = self.tx.group_chain(&changer.group.path)?;
+        if let Some(group) = chain.last() {
+            self.record(&Event::group(Action::GroupChanged, group))?;
+        }
+        Ok(chain)
     }
 
     /// Change the project's name, visibility and registry access.
@@ -106,20 +111,26 @@ impl<'t> Writing<'t> {
     ) -> Result<Project, AccessError> {
         check_name(changes.name)?;
         self.tx.update_project(changer.project.id, changes)?;
-        Ok(self
+        let project = self
             .tx
             .project_by_id(changer.project.id)?
-            .ok_or(StorageError::Corrupt("projects.id"))?)
+            .ok_or(StorageError::Corrupt("projects.id"))?;
+        self.record(&Event::project(Action::ProjectChanged, &project))?;
+        Ok(project)
     }
 
     /// Remove the project; its deploy tokens stop working at once.
     pub fn delete_project_as(&mut self, remover: &ProjectRemover<'t>) -> Result<(), AccessError> {
-        Ok(self.tx.delete_project(remover.project.id)?)
+        self.tx.delete_project(remover.project.id)?;
+        self.record(&Event::project(Action::ProjectRemoved, &remover.project))?;
+        Ok(())
     }
 
     /// Remove the group with its subgroups and projects, as GitLab does.
     pub fn delete_group_as(&mut self, remover: &GroupRemover<'t>) -> Result<Removed, AccessError> {
-        Ok(remove_group(self.tx, &remover.group, true)?)
+        let removed = remove_group(self.tx, &remover.group, true)?;
+        self.record(&removed_event(&remover.group, &removed))?;
+        Ok(removed)
     }
 }
 
@@ -130,6 +141,8 @@ impl App {
             let project = project_by_key(tx, key)?
                 .ok_or_else(|| AppError::NotFound(format!("project {key} not found")))?;
             tx.delete_project(project.id)?;
+            let event = Event::project(Action::ProjectRemoved, &project);
+            self.record(tx, &Origin::cli(), &event, self.now())?;
             Ok(project)
         })
     }
@@ -141,6 +154,12 @@ impl App {
             let group = group_by_key(tx, key)?
                 .ok_or_else(|| AppError::NotFound(format!("group {key} not found")))?;
             let removed = remove_group(tx, &group, recursive)?;
+            self.record(
+                tx,
+                &Origin::cli(),
+                &removed_event(&group, &removed),
+                self.now(),
+            )?;
             Ok((group, removed))
         })
     }
@@ -180,6 +199,13 @@ fn remove_group(tx: &mut dyn Writes, group: &Group, recursive: bool) -> Result<R
         groups: groups.len() + 1,
         projects: projects.len(),
     })
+}
+
+/// The record of a group removal, counting what went with it.
+fn removed_event(group: &Group, removed: &Removed) -> Event {
+    Event::group(Action::GroupRemoved, group)
+        .with("groups_removed", removed.groups)
+        .with("projects_removed", removed.projects)
 }
 
 fn check_name(name: Option<&str>) -> Result<(), AppError> {

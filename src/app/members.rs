@@ -5,6 +5,7 @@
 
 use super::access::{AccessError, GroupAccess, ProjectAccess};
 use super::acting::Acting;
+use super::audit::{Action, Event, Origin};
 use super::namespaces::{HolderRef, resolve_holder};
 use super::{App, AppError};
 use crate::domain::role::{AccessLevel, MemberOf};
@@ -107,6 +108,8 @@ impl App {
                     of.path()
                 )));
             }
+            let event = Event::member(Action::MemberRemoved, &user, &of, None);
+            self.record(tx, &Origin::cli(), &event, self.now())?;
             Ok(of)
         })
     }

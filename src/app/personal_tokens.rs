@@ -6,12 +6,13 @@
 use super::access::AccessError;
 use super::acting::{Acting, Writing};
 use super::admin::UserAdmin;
+use super::audit::{Action, Event};
 use super::users::{
     CreatePersonalToken, CreatedPersonalToken, insert_token, personal_token_fields,
 };
 use super::{AppError, expiry_field};
 use crate::domain::user::PersonalAccessToken;
-use crate::storage::Reads;
+use crate::storage::{Reads, StorageError};
 use time::Duration;
 
 /// How long a rotated token lives unless told otherwise (GitLab's default: one week).
@@ -72,9 +73,12 @@ impl<'t> Writing<'t> {
             return Err(already_revoked(token.id).into());
         }
         let now = self.now();
-        self.tx
+        let token = self
+            .tx
             .revoke_personal_token(token.id, now)?
-            .ok_or(AccessError::NotFound("Personal Access Token"))
+            .ok_or(AccessError::NotFound("Personal Access Token"))?;
+        self.record_token(Action::PersonalTokenRevoked, &token)?;
+        Ok(token)
     }
 
     /// Replace a token the caller may touch by a new one with the same name, user and
@@ -101,6 +105,7 @@ impl<'t> Writing<'t> {
             Some(expires_at),
             now,
         )?;
+        self.record_token(Action::PersonalTokenRotated, &new.token)?;
         Ok(new)
     }
 
@@ -116,9 +121,22 @@ impl<'t> Writing<'t> {
         self.tx
             .user_by_id(user_id)?
             .ok_or(AccessError::NotFound("User"))?;
-        Ok(insert_token(
-            self.tx, user_id, req.name, &scopes, expires_at, now,
-        )?)
+        let created = insert_token(self.tx, user_id, req.name, &scopes, expires_at, now)?;
+        self.record_token(Action::PersonalTokenCreated, &created.token)?;
+        Ok(created)
+    }
+
+    /// Record `action` on `token`, naming its user.
+    fn record_token(
+        &mut self,
+        action: Action,
+        token: &PersonalAccessToken,
+    ) -> Result<(), AccessError> {
+        let user = self
+            .tx
+            .user_by_id(token.user_id)?
+            .ok_or(StorageError::Corrupt("personal_access_tokens.user_id"))?;
+        Ok(self.record(&Event::personal_token(action, token, &user))?)
     }
 }
 
