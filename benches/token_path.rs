@@ -1,10 +1,12 @@
 //! Micro benchmarks of the token path's parts (`cargo bench`): JWS encoding per algorithm,
 //! scope parsing, the `grant` decision, the login lookup (a wrong username and an unknown
-//! secret must cost the same), and the whole use case without HTTP. The load benchmark is `scripts/bench`.
+//! secret must cost the same), the whole use case without HTTP, with and without recording
+//! the token's last use, and that recording's parts. The load benchmark is `scripts/bench`.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use regauth::app::App;
 use regauth::app::deploy_tokens::CreateDeployToken;
+use regauth::app::last_used::LastUsed;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::registry_auth::{Credentials, TokenRequest};
 use regauth::config::Config;
@@ -15,9 +17,10 @@ use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken};
 use regauth::jwt::keys::{CERT_FILE, KEY_FILE};
 use regauth::jwt::{Algorithm, SigningKey, jws};
 use regauth::server::Application;
-use regauth::storage::StorageError;
+use regauth::storage::{StorageError, UsedToken};
 use std::hint::black_box;
 use std::path::Path;
+use std::time::Duration;
 
 const SERVICE: &str = "container_registry";
 /// Tokens in the lookup database: enough for a realistic index depth, quick to create.
@@ -195,6 +198,57 @@ fn issue(c: &mut Criterion) {
     c.bench_function("TokenService::issue wrong password", |b| {
         b.iter(|| assert!(service.issue(black_box(&wrong)).is_err()))
     });
+    // The same pull with recording off: the difference is what recording costs a request.
+    let off = tempfile::tempdir().unwrap();
+    let (server, logins) = seeded_with(off.path(), 200, 0);
+    let ((username, secret), _) = &logins[100];
+    let request = TokenRequest {
+        credentials: Credentials::Password {
+            username: username.clone(),
+            secret: PlainToken::from_client(secret),
+        },
+        ..request(secret)
+    };
+    c.bench_function(
+        "TokenService::issue pull ES256 x5c, last use not recorded",
+        |b| b.iter(|| server.token_service().issue(black_box(&request)).unwrap()),
+    );
+}
+
+/// Recording a token's last use: noting a use (within the window, the usual case, and a
+/// new one), and one batched write of 200 tokens' uses.
+fn last_used(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, logins) = seeded(dir.path(), 200);
+    let app = server.app();
+    let ids: Vec<UsedToken> = logins
+        .iter()
+        .map(|(_, id)| UsedToken::Deploy(*id))
+        .collect();
+    let recorder = LastUsed::new(Duration::from_secs(60));
+    let now = app.now();
+    recorder.note(ids[0], now);
+    c.bench_function("last_used note, within the window", |b| {
+        b.iter(|| recorder.note(black_box(ids[0]), now))
+    });
+    let mut later = now;
+    c.bench_function("last_used note, a new window", |b| {
+        b.iter(|| {
+            later += Duration::from_secs(61);
+            recorder.note(black_box(ids[0]), later)
+        })
+    });
+    c.bench_function("last_used flush, 200 tokens in one transaction", |b| {
+        b.iter_batched(
+            || {
+                later += Duration::from_secs(61);
+                ids.iter().for_each(|id| recorder.note(*id, later));
+                later
+            },
+            |at| recorder.flush(app.store(), at).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
 }
 
 /// `((username, secret), token id)` of a seeded token.
@@ -204,6 +258,11 @@ type Login = ((String, String), i64);
 /// over a database with one project and `count` pull tokens on it; returns the logins and
 /// ids too.
 fn seeded(dir: &Path, count: usize) -> (Application, Vec<Login>) {
+    seeded_with(dir, count, 60)
+}
+
+/// [`seeded`] with tokens' last use recorded every `last_used` seconds (0: never).
+fn seeded_with(dir: &Path, count: usize, last_used: u64) -> (Application, Vec<Login>) {
     let keys = dir.join("keys");
     copy_fixture_key(Algorithm::Es256, &keys);
     let config = Config {
@@ -212,6 +271,7 @@ fn seeded(dir: &Path, count: usize) -> (Application, Vec<Login>) {
         keys_dir: keys,
         signing_algorithm: Algorithm::Es256,
         registry_service: SERVICE.into(),
+        last_used_interval: last_used,
         ..Config::default()
     };
     let server = regauth::server::build(&config).unwrap();
@@ -236,6 +296,7 @@ fn seed(app: &App, count: usize) -> Vec<Login> {
                     scopes: vec!["read_registry"],
                     username: None,
                     expires_at: None,
+                    repositories: None,
                 })
                 .unwrap();
             let secret = created.secret.expose().to_owned();
@@ -251,6 +312,7 @@ criterion_group!(
     authz,
     login_lookup,
     snapshot_reads,
-    issue
+    issue,
+    last_used
 );
 criterion_main!(benches);

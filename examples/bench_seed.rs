@@ -194,6 +194,7 @@ fn create_token(
         scopes: scopes.to_vec(),
         username: None,
         expires_at: (index % 2 == 1).then_some("2099-01-01"),
+        repositories: None,
     })?)
 }
 

@@ -66,6 +66,10 @@ pub struct Config {
     pub webhook_interval: u64,
     /// Key-ring settings (`REGAUTH_PUBLIC_KEYS_DIR`, …).
     pub key_ring: KeyRingSettings,
+    /// Seconds between writes of tokens' last use, and the window within which a token's
+    /// uses make one write (`REGAUTH_LAST_USED_INTERVAL`, 0 to 3600, default 60; 0: not
+    /// recorded).
+    pub last_used_interval: u64,
 }
 
 impl Default for Config {
@@ -94,6 +98,7 @@ impl Default for Config {
             webhooks: Vec::new(),
             webhook_interval: 60,
             key_ring: KeyRingSettings::default(),
+            last_used_interval: 60,
         }
     }
 }
@@ -148,6 +153,7 @@ const KEYS: &[&str] = &[
     "tls_cert",
     "tls_key",
     "webhook_interval",
+    "last_used_interval",
 ];
 
 impl Config {
@@ -266,6 +272,12 @@ impl Config {
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
             "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
+            "last_used_interval" => {
+                self.last_used_interval =
+                    value.parse().ok().filter(|s| *s <= 3600).ok_or_else(|| {
+                        format!("{value:?} is not a number of seconds from 0 to 3600")
+                    })?
+            }
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
             _ if self.network.set(key, value)? => {}
             _ => {

@@ -120,9 +120,11 @@ pub fn open_app(config: &Config) -> Result<App, StorageError> {
 
 fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, StorageError> {
     let store = Store::open(&config.database)?;
+    let last_used = std::time::Duration::from_secs(config.last_used_interval);
     Ok(App::with_clock(store, clock)
         .with_sealing_key(SealingKey::in_dir(&config.keys_dir))
-        .with_webhooks(config.webhooks.clone()))
+        .with_webhooks(config.webhooks.clone())
+        .with_last_used_interval(last_used))
 }
 
 impl Application {
@@ -154,7 +156,9 @@ impl Application {
     /// Start serving; call inside an actix system. The returned server is a future that
     /// ends when the server stops, and hands out a handle to stop it.
     /// Ring changes (`regauth keys …`) are picked up from then on, without a restart.
+    /// Tokens' last use is flushed in the background from here on.
     pub fn start(self) -> std::io::Result<Server> {
+        self.app().start_last_used();
         let Application {
             service,
             forward,
@@ -172,8 +176,12 @@ impl Application {
         crate::http::server_with_ops(listener, service, forward, ci, ops, network)
     }
 
-    /// Serve until stopped (a signal), on an actix system of its own.
+    /// Serve until stopped (a signal), on an actix system of its own; then write the last
+    /// uses noted since the last flush.
     pub fn run(self) -> std::io::Result<()> {
-        actix_web::rt::System::new().block_on(async move { self.start()?.await })
+        let app = self.app().clone();
+        let served = actix_web::rt::System::new().block_on(async move { self.start()?.await });
+        app.last_used().stop();
+        served
     }
 }

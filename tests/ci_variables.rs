@@ -158,6 +158,7 @@ fn only_gitlab_deploy_token_secrets_are_kept_and_they_still_log_in_by_digest() {
                 scopes: vec!["read_registry"],
                 username: None,
                 expires_at: None,
+                repositories: None,
             })
             .unwrap()
     };

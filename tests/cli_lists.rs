@@ -151,7 +151,7 @@ fn lists_are_aligned_tables_or_json() {
     assert_eq!(
         header.split_whitespace().collect::<Vec<_>>(),
         [
-            "ID", "USER", "NAME", "SCOPES", "STATE", "CREATED", "EXPIRES"
+            "ID", "USER", "NAME", "SCOPES", "STATE", "CREATED", "EXPIRES", "LAST", "USED"
         ]
     );
     assert!(text.contains("initial") && text.contains("never"), "{text}");
@@ -180,6 +180,7 @@ fn token_list_across_the_instance_with_filters() {
         scopes: vec!["read_registry"],
         username: None,
         expires_at: Some("2020-06-01"),
+        repositories: None,
     })
     .unwrap();
     let create = |holder: &str, path: &str, name: &str| {
@@ -234,7 +235,8 @@ fn token_list_across_the_instance_with_filters() {
     assert_eq!(
         header,
         [
-            "ID", "HOLDER", "NAME", "USERNAME", "SCOPES", "STATE", "CREATED", "EXPIRES"
+            "ID", "HOLDER", "NAME", "USERNAME", "SCOPES", "STATE", "CREATED", "EXPIRES", "LAST",
+            "USED"
         ]
     );
     assert!(

@@ -27,6 +27,7 @@ fn server() -> (TestServer, String, String) {
             scopes: vec!["read_registry"],
             username: None,
             expires_at: None,
+            repositories: None,
         })
         .unwrap();
     let secret = created.secret.expose().to_owned();

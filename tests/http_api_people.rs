@@ -135,6 +135,15 @@ fn personal_access_tokens_are_their_owners() {
     );
     let r = get(&s, "/personal_access_tokens/self", &laptop);
     assert_eq!(
+        r.body["last_used_at"],
+        serde_json::Value::Null,
+        "never used before"
+    );
+    // the use is recorded off the request, at the flush, and shown as GitLab shows it
+    s.app.flush_last_used().unwrap();
+    let r = get(&s, "/personal_access_tokens/self", &laptop);
+    assert_eq!(r.body["last_used_at"], "2026-11-25T12:00:00Z");
+    assert_eq!(
         (&r.body["id"], &r.body["scopes"]),
         (&json!(4), &json!(["read_api"]))
     );

@@ -188,6 +188,7 @@ fn custom(s: &TestServer, holder: HolderRef<'_>, username: &str) -> (i64, String
             scopes: vec!["read_repository"],
             username: Some(username),
             expires_at: None,
+            repositories: None,
         })
         .unwrap();
     (created.token.id, created.secret.expose().to_owned())

@@ -55,6 +55,7 @@ fn seed(app: &App) -> (i64, String, i64, String) {
             scopes: vec!["read_registry"],
             username: None,
             expires_at: Some("2026-12-10T12:00:00Z"),
+            repositories: None,
         })
         .unwrap();
     app.create_user("alice", false).unwrap();
@@ -259,6 +260,7 @@ fn two_workers_on_one_database_send_each_notice_once() {
             scopes: vec!["read_registry"],
             username: None,
             expires_at: Some("2026-12-10T12:00:00Z"),
+            repositories: None,
         })
         .unwrap();
     }

@@ -34,7 +34,7 @@ use super::audit::{Actor, Origin};
 use super::namespaces::{group_by_key, project_by_key};
 use super::users::{is_personal_token, user_credential};
 use crate::domain::token::PlainToken;
-use crate::storage::{Reads, StorageError, Writes};
+use crate::storage::{Reads, StorageError, UsedToken, Writes};
 use std::net::IpAddr;
 use time::OffsetDateTime;
 
@@ -68,6 +68,7 @@ impl App {
         let now = self.now();
         self.store().read(|tx| {
             let caller = caller_in(tx, secret, Need::Read, now)?;
+            self.note_caller(&caller);
             work(&mut Acting::new(self, tx, caller))
         })
     }
@@ -85,8 +86,18 @@ impl App {
         let now = self.now();
         self.store().write(|tx| {
             let caller = caller_in(tx, secret, Need::Write, now)?;
+            self.note_caller(&caller);
             work(&mut Acting::new(self, tx, caller))
         })
+    }
+}
+
+impl App {
+    /// Note the use of the caller's personal access token (a web session has none).
+    fn note_caller(&self, caller: &Caller) {
+        if let Some(id) = caller.token_id {
+            self.note_use(UsedToken::Personal(id));
+        }
     }
 }
 

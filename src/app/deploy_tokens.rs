@@ -4,6 +4,7 @@ use super::audit::{Action, Event, Origin};
 use super::namespaces::{HolderRef, resolve_holder};
 use super::{App, AppError, expiry_field};
 use crate::domain::ci_variables::GITLAB_DEPLOY_TOKEN_NAME;
+use crate::domain::repository_pattern::RepositoryPatterns;
 use crate::domain::token::Holder;
 use crate::domain::token::{
     DEPLOY_TOKEN_PREFIX, DeployToken, PlainToken, TokenError, TokenScopes, validate_name,
@@ -26,6 +27,8 @@ pub struct CreateDeployToken<'a> {
     pub username: Option<&'a str>,
     /// Expiry as `YYYY-MM-DD` or RFC 3339.
     pub expires_at: Option<&'a str>,
+    /// Repository patterns to restrict it to (`None`: every image its holder covers).
+    pub repositories: Option<Vec<&'a str>>,
 }
 
 /// A freshly created token with its secret, which exists only in this value.
@@ -42,6 +45,7 @@ pub(super) struct TokenSpec<'a> {
     scopes: TokenScopes,
     username: Option<&'a str>,
     expires_at: Option<OffsetDateTime>,
+    repositories: Option<RepositoryPatterns>,
 }
 
 impl<'a> TokenSpec<'a> {
@@ -51,6 +55,7 @@ impl<'a> TokenSpec<'a> {
         scopes: &[&str],
         username: Option<&'a str>,
         expires_at: Option<&str>,
+        repositories: Option<&[&str]>,
         now: OffsetDateTime,
     ) -> Result<TokenSpec<'a>, AppError> {
         validate_name(name).map_err(|e| AppError::invalid("name", e))?;
@@ -60,11 +65,16 @@ impl<'a> TokenSpec<'a> {
             validate_username(username).map_err(|e| AppError::invalid("username", e))?;
         }
         let expires_at = expiry_field(expires_at, now)?;
+        let repositories = repositories
+            .map(|texts| RepositoryPatterns::parse(texts.iter().copied()))
+            .transpose()
+            .map_err(|e| AppError::invalid("repositories", e))?;
         Ok(TokenSpec {
             name,
             scopes,
             username,
             expires_at,
+            repositories,
         })
     }
 }
@@ -76,7 +86,14 @@ impl App {
         req: &CreateDeployToken<'_>,
     ) -> Result<CreatedDeployToken, AppError> {
         let now = self.now();
-        let spec = TokenSpec::parse(req.name, &req.scopes, req.username, req.expires_at, now)?;
+        let spec = TokenSpec::parse(
+            req.name,
+            &req.scopes,
+            req.username,
+            req.expires_at,
+            req.repositories.as_deref(),
+            now,
+        )?;
         self.store().write(|tx| {
             let holder = resolve_holder(tx, req.holder)?;
             let created = self.insert_deploy_token(tx, &holder, &spec, now)?;
@@ -87,7 +104,8 @@ impl App {
     }
 
     /// Store a checked token for `holder` inside the caller's transaction; the secret of
-    /// CI's token is sealed and kept in the same transaction.
+    /// CI's token is sealed and kept in the same transaction. Repository patterns must lie
+    /// inside the holder: they may only narrow it.
     pub(super) fn insert_deploy_token(
         &self,
         tx: &mut dyn Writes,
@@ -95,6 +113,11 @@ impl App {
         spec: &TokenSpec<'_>,
         now: OffsetDateTime,
     ) -> Result<CreatedDeployToken, AppError> {
+        if let Some(patterns) = &spec.repositories {
+            patterns
+                .check_within(holder)
+                .map_err(|e| AppError::invalid("repositories", e))?;
+        }
         let secret = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
         let digest = secret.digest();
         let new = NewDeployToken {
@@ -104,6 +127,7 @@ impl App {
             digest: &digest,
             scopes: &spec.scopes,
             expires_at: spec.expires_at,
+            repositories: spec.repositories.as_ref(),
         };
         // Only CI's token must be readable again; every other secret is gone after this.
         let sealed = if spec.name == GITLAB_DEPLOY_TOKEN_NAME {
@@ -174,6 +198,8 @@ fn not_found(id: i64) -> AppError {
 }
 
 /// The JSON shape of GitLab's deploy-token entity; `secret` adds `token` (creation only).
+/// Two fields are regauth's own: `repositories` (the patterns it is restricted to, `null`
+/// when it is not) and `last_used_at` (`null` until a use is recorded).
 pub fn deploy_token_json(
     token: &DeployToken,
     now: OffsetDateTime,
@@ -187,6 +213,8 @@ pub fn deploy_token_json(
         "scopes": token.scopes.names(),
         "revoked": token.revoked,
         "expired": token.is_expired(now),
+        "repositories": token.repositories.as_ref().map(RepositoryPatterns::names),
+        "last_used_at": token.last_used_at.map(rfc3339),
     });
     if let Some(secret) = secret {
         value["token"] = Value::String(secret.expose().to_owned());

@@ -146,6 +146,9 @@ impl ForwardAuth {
             self.external_authorization,
             now,
         )?;
+        if let Some(used) = subject.used_token() {
+            self.app.note_use(used);
+        }
         Ok(ForwardGrant {
             allowed,
             project: project.map(|p| p.path).unwrap_or_default(),

@@ -25,6 +25,8 @@ pub struct DeployTokenFields<'a> {
     pub username: Option<&'a str>,
     /// Expiry as `YYYY-MM-DD` or RFC 3339.
     pub expires_at: Option<&'a str>,
+    /// Repository patterns to restrict it to (`None`: every image its holder covers).
+    pub repositories: Option<Vec<&'a str>>,
 }
 
 /// What a caller supplies to create a group or project (the parent comes from the
@@ -91,6 +93,7 @@ impl<'t> Writing<'t> {
             &fields.scopes,
             fields.username,
             fields.expires_at,
+            fields.repositories.as_deref(),
             now,
         )?;
         let created = self

@@ -13,6 +13,7 @@ pub mod deploy_tokens;
 pub mod forward_auth;
 pub mod guarded;
 pub mod inventory;
+pub mod last_used;
 pub mod lifecycle;
 pub mod listing;
 pub mod members;
@@ -25,7 +26,8 @@ pub mod users;
 pub mod webhooks;
 
 use crate::domain::session::SessionPolicy;
-use crate::storage::{StorageError, Store};
+use crate::storage::{StorageError, Store, UsedToken};
+use last_used::LastUsed;
 use sealing::{SealError, SealingKey};
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -115,7 +117,8 @@ impl AppError {
     }
 }
 
-/// The application: storage, a clock, and the key that seals CI secrets.
+/// The application: storage, a clock, the key that seals CI secrets, and the recorder of
+/// tokens' last use.
 #[derive(Clone)]
 pub struct App {
     store: Store,
@@ -123,6 +126,7 @@ pub struct App {
     sealing: Option<SealingKey>,
     sessions: SessionPolicy,
     records: Arc<audit::Records>,
+    last_used: Arc<LastUsed>,
 }
 
 impl App {
@@ -139,6 +143,7 @@ impl App {
             sealing: None,
             sessions: SessionPolicy::default(),
             records: Arc::default(),
+            last_used: Arc::new(LastUsed::new(last_used::DEFAULT_INTERVAL)),
         }
     }
 
@@ -151,6 +156,33 @@ impl App {
     /// How long web sessions last.
     pub fn session_policy(&self) -> SessionPolicy {
         self.sessions
+    }
+
+    /// The same application recording tokens' last use at most once per token per
+    /// `interval`, flushed every `interval` once started (zero: not recorded at all).
+    pub fn with_last_used_interval(mut self, interval: std::time::Duration) -> App {
+        self.last_used = Arc::new(LastUsed::new(interval));
+        self
+    }
+
+    /// Note that `token` was used now (in memory; written later, off the request path).
+    pub fn note_use(&self, token: UsedToken) {
+        self.last_used.note(token, self.now());
+    }
+
+    /// The recorder of tokens' last use: start and stop its flusher, flush at once, count.
+    pub fn last_used(&self) -> &Arc<LastUsed> {
+        &self.last_used
+    }
+
+    /// Write the uses noted so far now (the flusher does this every interval).
+    pub fn flush_last_used(&self) -> Result<usize, StorageError> {
+        self.last_used.flush(&self.store, self.now())
+    }
+
+    /// Start flushing noted uses in the background (the server does this as it starts).
+    pub fn start_last_used(&self) {
+        self.last_used.start(self.store.clone(), self.clock.clone());
     }
 
     /// The same application sealing CI secrets with `key` (without one, creating a

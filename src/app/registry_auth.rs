@@ -13,7 +13,7 @@ use crate::domain::scope::{ResourceScope, ScopeError, parse_all};
 use crate::domain::token::{DeployToken, PlainToken};
 use crate::domain::user::UserCredential;
 use crate::jwt::issuer::{IssuedToken, Issuer};
-use crate::storage::{Reads, StorageError, Writes};
+use crate::storage::{Reads, StorageError, UsedToken, Writes};
 use std::collections::HashMap;
 
 /// Prefix of refresh tokens (docker's "identity tokens").
@@ -214,6 +214,10 @@ impl TokenService {
             }
             _ => None,
         };
+        // A token set aside by external authorization counted for nothing: not a use.
+        if let Some(used) = subject.used_token().filter(|_| restricted.is_none()) {
+            self.app.note_use(used);
+        }
         Ok(TokenGrant {
             issued: self.issuer.issue(&granted, service, now),
             granted,
@@ -239,6 +243,15 @@ impl Subject {
             Subject::Anonymous => Credential::Anonymous,
             Subject::Deploy(token) => Credential::DeployToken(token),
             Subject::User(user) => Credential::User(user),
+        }
+    }
+
+    /// The token whose use this is (none for anonymous callers).
+    pub(super) fn used_token(&self) -> Option<UsedToken> {
+        match self {
+            Subject::Anonymous => None,
+            Subject::Deploy(token) => Some(UsedToken::Deploy(token.id)),
+            Subject::User(user) => Some(UsedToken::Personal(user.token.id)),
         }
     }
 

@@ -2,7 +2,7 @@
 //! `member list` and `token list`, each as an aligned table or, with `--json`, a JSON array
 //! (the same fields for every entry, secrets never).
 
-use super::table::{self, expires, state, when};
+use super::table::{self, expires, last_used, state, when};
 use super::{CliResult, print_json};
 use crate::app::App;
 use crate::app::deploy_tokens::{deploy_token_json, rfc3339};
@@ -118,10 +118,18 @@ pub fn personal_tokens(app: &App, username: Option<&str>, json: bool) -> CliResu
             s.into(),
             when(t.created_at),
             expires(t.expires_at),
+            last_used(t.last_used_at),
         ]
     });
     let headers = [
-        "ID", "USER", "NAME", "SCOPES", "STATE", "CREATED", "EXPIRES",
+        "ID",
+        "USER",
+        "NAME",
+        "SCOPES",
+        "STATE",
+        "CREATED",
+        "EXPIRES",
+        "LAST USED",
     ];
     table::print(&headers, rows.collect(), "no personal access tokens");
     Ok(())
@@ -190,10 +198,19 @@ pub fn deploy_tokens(
             s.into(),
             when(t.created_at),
             expires(t.expires_at),
+            last_used(t.last_used_at),
         ]
     });
     let headers = [
-        "ID", "HOLDER", "NAME", "USERNAME", "SCOPES", "STATE", "CREATED", "EXPIRES",
+        "ID",
+        "HOLDER",
+        "NAME",
+        "USERNAME",
+        "SCOPES",
+        "STATE",
+        "CREATED",
+        "EXPIRES",
+        "LAST USED",
     ];
     table::print(&headers, rows.collect(), "no deploy tokens");
     Ok(())
@@ -230,7 +247,7 @@ pub fn user_json(u: &User) -> Value {
 fn personal_token_json(t: &PersonalAccessToken, owner: &str, now: time::OffsetDateTime) -> Value {
     json!({"id": t.id, "user": owner, "user_id": t.user_id, "name": t.name, "scopes": t.scopes.names(),
         "revoked": t.revoked, "active": t.is_active(now), "created_at": rfc3339(t.created_at),
-        "expires_at": t.expires_at.map(rfc3339)})
+        "expires_at": t.expires_at.map(rfc3339), "last_used_at": t.last_used_at.map(rfc3339)})
 }
 
 fn member_json(m: &Member) -> Value {

@@ -142,6 +142,10 @@ pub enum TokenCommand {
         /// Expiry: YYYY-MM-DD (midnight UTC) or RFC 3339.
         #[arg(long)]
         expires_at: Option<String>,
+        /// Restrict the token to these images (comma-separated): an image path such as
+        /// acme/app/web, or a path followed by /* for every image below it.
+        #[arg(long, value_delimiter = ',')]
+        repositories: Option<Vec<String>>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -233,6 +237,7 @@ pub(super) fn token(app: &App, cmd: TokenCommand) -> CliResult {
             scopes,
             username,
             expires_at,
+            repositories,
             json,
         } => {
             let created = app.create_deploy_token(&CreateDeployToken {
@@ -241,6 +246,9 @@ pub(super) fn token(app: &App, cmd: TokenCommand) -> CliResult {
                 scopes: scopes.iter().map(String::as_str).collect(),
                 username: username.as_deref(),
                 expires_at: expires_at.as_deref(),
+                repositories: repositories
+                    .as_ref()
+                    .map(|r| r.iter().map(String::as_str).collect()),
             })?;
             let t = &created.token;
             if json {
@@ -253,6 +261,9 @@ pub(super) fn token(app: &App, cmd: TokenCommand) -> CliResult {
                     t.holder.path()
                 );
                 println!("username: {}", t.username);
+                if let Some(patterns) = &t.repositories {
+                    println!("images:   {}", patterns.to_stored());
+                }
                 println!("token:    {}", created.secret.expose());
                 println!("The token is shown only this once; store it now.");
             }

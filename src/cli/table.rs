@@ -38,6 +38,11 @@ pub fn expires(at: Option<OffsetDateTime>) -> String {
     at.map_or_else(|| "never".to_owned(), when)
 }
 
+/// A last use: its time, or `never` (recorded at most once per interval, so it may lag).
+pub fn last_used(at: Option<OffsetDateTime>) -> String {
+    expires(at)
+}
+
 /// `revoked`, `expired` or `active`, in that order of precedence.
 pub fn state(revoked: bool, expired: bool) -> &'static str {
     if revoked {

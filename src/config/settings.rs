@@ -36,6 +36,9 @@ pub fn help(key: &str) -> &'static str {
         }
         "forward_auth_route" => "Layouts guarded by forward auth ([[forward_auth_route]] tables)",
         "webhook" => "Where expiry and revocation notices go ([[webhook]] tables)",
+        "last_used_interval" => {
+            "Seconds between writes of tokens' last use, 0 to 3600; 0: not recorded [default: 60]"
+        }
         "webhook_interval" => "Seconds between two rounds of the webhook worker [default: 60]",
         "log_format" => "Log lines as text or json [default: text]",
         "tls_cert" => "PEM certificate chain: serve HTTPS (with tls_key; reloaded on SIGHUP)",

@@ -159,3 +159,23 @@ fn key_ring_timing_settings() {
         "{err}"
     );
 }
+
+#[test]
+fn last_used_interval_from_zero_to_an_hour() {
+    assert_eq!(
+        Config::load_with(None, env(&[]))
+            .unwrap()
+            .last_used_interval,
+        60
+    );
+    let set = |v| Config::load_with(None, env(&[("REGAUTH_LAST_USED_INTERVAL", v)]));
+    assert_eq!(set("0").unwrap().last_used_interval, 0);
+    assert_eq!(set("3600").unwrap().last_used_interval, 3600);
+    for bad in ["3601", "-1", "soon"] {
+        let err = set(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("REGAUTH_LAST_USED_INTERVAL") && err.contains("0 to 3600"),
+            "{err}"
+        );
+    }
+}

@@ -2,10 +2,11 @@
 //! subset of the request, and a [`Granted`] can only be made here, so nothing downstream can
 //! sign access that was not checked.
 
-use super::namespace::{ProjectFacts, RegistryAccess, Visibility, repository_in};
+use super::coverage::{Target, covers};
+use super::namespace::{ProjectFacts, RegistryAccess, Visibility};
 use super::role::AccessLevel;
 use super::scope::{Action, Actions, ResourceScope};
-use super::token::{DeployToken, Holder, TokenScope};
+use super::token::{DeployToken, TokenScope};
 use super::user::UserCredential;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -159,7 +160,7 @@ pub fn grant<'p>(
     }
     let entries = requested.iter().map(|scope| {
         let allowed = match scope.base_type() {
-            "repository" => repository_actions(credential, project_of(&scope.name)),
+            "repository" => repository_actions(credential, &scope.name, project_of(&scope.name)),
             "registry" => registry_actions(credential, scope),
             _ => Actions::NONE,
         };
@@ -172,8 +173,12 @@ pub fn grant<'p>(
     Ok(granted)
 }
 
-/// What `credential` may do on the repositories of `project`.
-fn repository_actions(credential: Credential<'_>, project: Option<&ProjectFacts>) -> Actions {
+/// What `credential` may do on `repository`, owned by `project`.
+fn repository_actions(
+    credential: Credential<'_>,
+    repository: &str,
+    project: Option<&ProjectFacts>,
+) -> Actions {
     let Some(project) = project else {
         return Actions::NONE;
     };
@@ -185,7 +190,13 @@ fn repository_actions(credential: Credential<'_>, project: Option<&ProjectFacts>
         allowed = allowed.with(Action::Pull);
     }
     if let Credential::DeployToken(token) = credential
-        && covers(&token.holder, project)
+        && covers(
+            token,
+            Target::Image {
+                project,
+                repository,
+            },
+        )
     {
         if token.scopes.has(TokenScope::ReadRegistry) {
             allowed = allowed.with(Action::Pull);
@@ -229,16 +240,6 @@ fn registry_actions(credential: Credential<'_>, scope: &ResourceScope) -> Action
     }
 }
 
-/// Whether a token held by `holder` applies to `project`.
-pub fn covers(holder: &Holder, project: &ProjectFacts) -> bool {
-    match holder {
-        Holder::Project { id, .. } => *id == project.id,
-        Holder::Group { path, .. } => {
-            repository_in(&project.path, path) && project.path.len() > path.len()
-        }
-    }
-}
-
 /// Why a deploy token gets nothing from the registry or a dependency proxy while external
 /// authorization is on.
 pub const EXTERNAL_AUTHORIZATION_REGISTRY: &str = "deploy tokens cannot be used on the container registry or the dependency proxy while external authorization is enabled";
@@ -277,3 +278,7 @@ mod tests;
 #[cfg(test)]
 #[path = "authz_user_tests.rs"]
 mod user_tests;
+
+#[cfg(test)]
+#[path = "authz_restriction_tests.rs"]
+mod restriction_tests;

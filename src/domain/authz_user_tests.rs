@@ -44,6 +44,7 @@ fn credential(who: &Who) -> UserCredential {
             expires_at: None,
             revoked: false,
             created_at: datetime!(2026-01-01 0:00 UTC),
+            last_used_at: None,
         },
         memberships: Memberships(
             who.role

@@ -25,6 +25,8 @@ pub fn deploy_token(
         expires_at: None,
         revoked: false,
         created_at: datetime!(2026-01-01 0:00 UTC),
+        repositories: None,
+        last_used_at: None,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod authz;
 pub mod ci_variables;
 pub mod client;
+pub mod coverage;
 pub mod credential;
 pub mod external_url;
 #[cfg(test)]
@@ -12,6 +13,7 @@ pub mod namespace;
 pub mod password;
 pub mod proxy;
 pub mod repository_name;
+pub mod repository_pattern;
 pub mod role;
 pub mod scope;
 pub mod scope_set;

@@ -1,11 +1,13 @@
 //! Dependency proxy (pull-through cache) rules: only an active group deploy token holding both
 //! `read_registry` and `write_registry`, whose group covers the proxy's group, may pull; and
-//! pulling is all it ever gets, because the cache is read-only.
+//! pulling is all it ever gets, because the cache is read-only. A token restricted to
+//! repository patterns pulls only the images whose path inside the group they match.
 
 use super::authz::{AUTHENTICATION_REQUIRED, BAD_CREDENTIALS, Credential, Granted, Refusal};
-use super::namespace::repository_in;
+use super::coverage::{Coverage, Target, coverage};
 use super::scope::{Action, Actions, ResourceScope};
 use super::token::{Holder, TokenScope};
+use std::borrow::Cow;
 use time::OffsetDateTime;
 
 /// The path segment GitLab puts between a group and a proxied image:
@@ -71,19 +73,49 @@ pub fn grant_proxy(
             missing.join(" and ")
         )));
     }
-    let covers = |group: &str| repository_in(group, token_group);
-    if let Some(group) = proxy.group.as_deref().filter(|g| !covers(g)) {
+    let group = proxy.group.as_deref();
+    if let Some(group) = group
+        && coverage(
+            token,
+            Target::ProxyImage {
+                group: Some(group),
+                image: None,
+            },
+        ) == Coverage::OutsideHolder
+    {
         return Err(not_covered(token_group, group));
     }
     let mut pulls = Vec::new();
     for scope in requested.iter().filter(|s| s.base_type() == "repository") {
-        if let Some(group) = gitlab_group(&scope.name).filter(|g| !covers(g)) {
-            return Err(not_covered(token_group, group));
-        }
-        let actions = scope.actions.intersect(Actions::NONE.with(Action::Pull));
-        pulls.push((scope, actions));
+        let group = gitlab_group(&scope.name).or(proxy.group.as_deref());
+        let image = image_path(&scope.name, proxy);
+        let target = Target::ProxyImage {
+            group,
+            image: image.as_deref(),
+        };
+        let allowed = match coverage(token, target) {
+            Coverage::OutsideHolder => {
+                return Err(not_covered(token_group, group.unwrap_or_default()));
+            }
+            // Like the registry: nothing granted, and the proxy itself answers "denied".
+            Coverage::OutsideRestriction => Actions::NONE,
+            Coverage::Covered => Actions::NONE.with(Action::Pull),
+        };
+        pulls.push((scope, scope.actions.intersect(allowed)));
     }
     Ok(Granted::new(credential, pulls.into_iter()))
+}
+
+/// The path of a proxied image inside its group, as GitLab names it: a GitLab-style name
+/// is one already; a plain name (`library/alpine`) gets the proxy's group in front
+/// (`acme/dependency_proxy/containers/library/alpine`); without a group it has none.
+/// Repository patterns are matched against this path.
+pub fn image_path<'a>(name: &'a str, proxy: &ProxyService) -> Option<Cow<'a, str>> {
+    if gitlab_group(name).is_some() {
+        return Some(Cow::Borrowed(name));
+    }
+    let group = proxy.group.as_deref()?;
+    Some(Cow::Owned(format!("{group}{GITLAB_PROXY_SEGMENT}{name}")))
 }
 
 fn not_covered(token_group: &str, group: &str) -> Refusal {

@@ -176,3 +176,57 @@ fn gitlab_style_names() {
     assert_eq!(gitlab_group("library/alpine"), None);
     assert_eq!(gitlab_group("/dependency_proxy/containers/x"), None);
 }
+
+#[test]
+fn restricted_tokens_pull_only_matching_images_by_their_path_in_the_group() {
+    let mut t = token(group("acme"), BOTH);
+    t.repositories = Some(
+        crate::domain::repository_pattern::RepositoryPatterns::parse([
+            "acme/dependency_proxy/containers/library/*",
+            "acme/sub/dependency_proxy/containers/nginx",
+        ])
+        .unwrap(),
+    );
+    let ask = |proxy_group, scopes| outcome(Credential::DeployToken(&t), proxy_group, scopes);
+    let cases = [
+        (
+            Some("acme"),
+            "repository:library/alpine:pull",
+            "ok [repository:library/alpine:pull]",
+        ),
+        (Some("acme"), "repository:nginx:pull", "ok []"),
+        // Without a group the proxy gives plain names no path a pattern could match.
+        (None, "repository:library/alpine:pull", "ok []"),
+        (
+            None,
+            "repository:acme/sub/dependency_proxy/containers/nginx:pull",
+            "ok [repository:acme/sub/dependency_proxy/containers/nginx:pull]",
+        ),
+        (
+            None,
+            "repository:acme/sub/dependency_proxy/containers/redis:pull",
+            "ok []",
+        ),
+        (
+            None,
+            "repository:other/dependency_proxy/containers/library/x:pull",
+            "403 this deploy token belongs to group acme, which does not cover the dependency proxy of group other",
+        ),
+    ];
+    for (proxy_group, scopes, expected) in cases {
+        assert_eq!(
+            ask(proxy_group, scopes),
+            expected,
+            "{proxy_group:?} {scopes}"
+        );
+    }
+    let proxy = |group: Option<&str>| ProxyService {
+        service: "dependency_proxy".into(),
+        group: group.map(str::to_owned),
+    };
+    assert_eq!(
+        image_path("library/alpine", &proxy(Some("acme"))).as_deref(),
+        Some("acme/dependency_proxy/containers/library/alpine")
+    );
+    assert_eq!(image_path("library/alpine", &proxy(None)), None);
+}

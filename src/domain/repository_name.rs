@@ -15,13 +15,29 @@ pub const MAX_PATH_LENGTH: usize = 255;
 /// grammar of the `distribution/reference` package; the regex engine tries every reading,
 /// and its leftmost-first captures pick the same one as the registry's.
 static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    let component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-    let path = format!("{component}(?:/{component})*");
+    let path = path_pattern();
     let label = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
     let host = format!(r"(?:{label}(?:\.{label})*|\[[a-fA-F0-9:]+\])");
     let pattern = format!("^(?:({host}(?::[0-9]+)?)/)?({path})$");
     Regex::new(&pattern).expect("the repository name grammar is a valid regex")
 });
+
+/// A path alone, without a host prefix: what project paths and repository patterns are.
+static PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!("^{}$", path_pattern())).expect("the path grammar is a valid regex")
+});
+
+/// Path components of the registry's grammar separated by single `/`.
+fn path_pattern() -> String {
+    let component = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+    format!("{component}(?:/{component})*")
+}
+
+/// Whether `path` is a repository path without a host prefix (at most
+/// [`MAX_PATH_LENGTH`] characters): what a repository pattern names.
+pub fn is_repository_path(path: &str) -> bool {
+    path.len() <= MAX_PATH_LENGTH && PATH.is_match(path)
+}
 
 /// Whether `name` is a repository name the registry could ask about.
 pub fn is_repository_name(name: &str) -> bool {
@@ -93,5 +109,29 @@ mod tests {
             assert!(!is_repository_name(bad), "{bad:?} should fail");
         }
         assert!(!is_repository_name(&"a".repeat(256)));
+    }
+
+    #[test]
+    fn paths_have_no_host_prefix() {
+        for ok in [
+            "a",
+            "acme/app/web",
+            "a.b/c_d/e__f",
+            "registry.example.com/g",
+        ] {
+            assert!(is_repository_path(ok), "{ok:?}");
+        }
+        for bad in [
+            "localhost:5000/g/p",
+            "Acme/app",
+            "[::1]:5000/g/p",
+            "acme/app/",
+            "*",
+            "",
+        ] {
+            assert!(!is_repository_path(bad), "{bad:?} should fail");
+        }
+        assert!(is_repository_path(&"a".repeat(255)));
+        assert!(!is_repository_path(&"a".repeat(256)));
     }
 }

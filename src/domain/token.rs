@@ -1,5 +1,6 @@
 //! Deploy tokens: a secret is generated once, shown once, and only its SHA-256 digest is kept.
 
+use super::repository_pattern::RepositoryPatterns;
 use super::scope_set::{ScopeSet, ScopeWord, parse_word};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -273,6 +274,12 @@ pub struct DeployToken {
     pub revoked: bool,
     /// Creation time.
     pub created_at: OffsetDateTime,
+    /// The images it is restricted to on the registry and dependency proxies (`None`: every
+    /// image its holder covers); see [`crate::domain::coverage`].
+    pub repositories: Option<RepositoryPatterns>,
+    /// When it was last used, to within the recording window (uses are recorded in
+    /// batches, off the request path); `None`: never used, as far as recorded.
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 impl DeployToken {

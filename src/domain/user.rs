@@ -173,6 +173,9 @@ pub struct PersonalAccessToken {
     pub revoked: bool,
     /// Creation time.
     pub created_at: OffsetDateTime,
+    /// When it was last used, to within the recording window (uses are recorded in
+    /// batches, off the request path); `None`: never used, as far as recorded.
+    pub last_used_at: Option<OffsetDateTime>,
 }
 
 impl PersonalAccessToken {

@@ -27,6 +27,7 @@ fn administrators_are_owners_everywhere() {
             expires_at: None,
             revoked: false,
             created_at: OffsetDateTime::UNIX_EPOCH,
+            last_used_at: None,
         },
         memberships: Memberships::default(),
     };

@@ -35,8 +35,16 @@ pub const STEPS: &[Step] = &[
         sqlite: include_str!("migrations/sqlite/0005_audit_webhooks.sql"),
     },
     Step {
+        name: "deploy_token_repositories",
+        sqlite: include_str!("migrations/sqlite/0006_deploy_token_repositories.sql"),
+    },
+    Step {
+        name: "last_used",
+        sqlite: include_str!("migrations/sqlite/0007_last_used.sql"),
+    },
+    Step {
         name: "web_ui",
-        sqlite: include_str!("migrations/sqlite/0006_web_ui.sql"),
+        sqlite: include_str!("migrations/sqlite/0008_web_ui.sql"),
     },
 ];
 

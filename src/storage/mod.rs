@@ -12,6 +12,7 @@ pub mod migrations;
 pub mod namespaces;
 pub mod sqlite;
 pub mod tokens;
+pub mod usage;
 pub mod users;
 pub mod webhooks;
 
@@ -20,6 +21,7 @@ pub use audit::{AuditReads, AuditWrites};
 pub use lifecycle::{GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
+pub use usage::{UsageWrites, UsedToken};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
 pub use webhooks::{WebhookReads, WebhookWrites};
 
@@ -32,12 +34,12 @@ impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + Managed> Read
 
 /// What a write transaction offers: every lookup and every change.
 pub trait Writes:
-    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed + UsageWrites
 {
 }
 
 impl<T> Writes for T where
-    T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed
+    T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed + UsageWrites
 {
 }
 

@@ -2,6 +2,7 @@
 //! backend offers for them. Rows hold digests, never secrets.
 
 use super::StorageError;
+use crate::domain::repository_pattern::RepositoryPatterns;
 use crate::domain::token::{DeployToken, Holder, TokenDigest, TokenScopes};
 use time::OffsetDateTime;
 
@@ -19,6 +20,8 @@ pub struct NewDeployToken<'a> {
     pub scopes: &'a TokenScopes,
     /// Expiry.
     pub expires_at: Option<OffsetDateTime>,
+    /// The images it is restricted to (`None`: every image its holder covers).
+    pub repositories: Option<&'a RepositoryPatterns>,
 }
 
 /// A sealed secret as stored, with the digest it is bound to.

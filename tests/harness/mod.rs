@@ -124,6 +124,9 @@ impl TestServer {
             ci_registry: Some(CI_REGISTRY.into()),
             forward_auth_routes: forward.routes,
             forward_auth_headers: forward.headers,
+            // Last uses are written when a test flushes them (or at the end), never by
+            // surprise in the middle of one.
+            last_used_interval: 3600,
             network,
             // The default issuer (`regauth`) and token lifetime (900 s).
             ..Config::default()
@@ -196,6 +199,7 @@ impl TestServer {
                 scopes: scopes.to_vec(),
                 username: None,
                 expires_at,
+                repositories: None,
             })
             .unwrap();
         (

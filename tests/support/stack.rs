@@ -259,6 +259,21 @@ impl Regauth {
         self.process.child.id()
     }
 
+    /// Sends SIGTERM and waits (up to a minute) for the server to exit; returns its status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.process.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -TERM {pid} failed");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Some(exit) = self.process.child.try_wait().expect("wait for regauth") {
+                return exit;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        panic!("regauth did not exit within a minute of SIGTERM");
+    }
+
     /// Revokes a deploy token.
     pub fn revoke(&self, token: &DeployToken) {
         self.admin(&["token", "revoke", &token.id.to_string()]);

@@ -148,8 +148,8 @@ impl Event {
         self
     }
 
-    /// A deploy token event (`created`, `revoked`): its name, username, holder, scopes and
-    /// expiry.
+    /// A deploy token event (`created`, `revoked`): its name, username, holder, scopes,
+    /// expiry and repository patterns.
     pub fn deploy_token(action: Action, token: &DeployToken) -> Event {
         let (kind, holder_id) = match &token.holder {
             Holder::Project { id, .. } => ("project", id),
@@ -162,7 +162,11 @@ impl Event {
                 json!({"type": kind, "id": holder_id, "path": token.holder.path()}),
             )
             .with("scopes", token.scopes.names())
-            .with("expires_at", token.expires_at.map(rfc3339));
+            .with("expires_at", token.expires_at.map(rfc3339))
+            .with(
+                "repositories",
+                token.repositories.as_ref().map(|r| r.names()),
+            );
         if action == Action::DeployTokenRevoked {
             event.notice = Some(Notice {
                 event: WebhookEvent::DeployTokenRevoked,

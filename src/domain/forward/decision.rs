@@ -1,10 +1,12 @@
 //! The forward-auth decision: whether a credential may perform an operation on a project.
-//! Deploy tokens follow the registry's coverage rules with the scope the operation needs;
+//! Deploy tokens follow the registry's coverage rules with the scope the operation needs
+//! (a token restricted to repository patterns covers images only, so it is refused here);
 //! users need a role on the project and a personal access token with an API scope; anyone
 //! may read a public project.
 
 use super::{Operation, ProjectKey};
-use crate::domain::authz::{AUTHENTICATION_REQUIRED, BAD_CREDENTIALS, Credential, Refusal, covers};
+use crate::domain::authz::{AUTHENTICATION_REQUIRED, BAD_CREDENTIALS, Credential, Refusal};
+use crate::domain::coverage::{Coverage, Target, coverage};
 use crate::domain::namespace::{ProjectFacts, Visibility};
 use crate::domain::token::DeployToken;
 use crate::domain::user::UserCredential;
@@ -16,6 +18,10 @@ pub const EXTERNAL_AUTHORIZATION_REFUSAL: &str = "deploy tokens cannot be used f
 /// Why a deploy token can never push to a repository.
 pub const GIT_PUSH_REFUSAL: &str =
     "deploy tokens cannot push to Git repositories: there is no write scope for repositories";
+
+/// Why a deploy token restricted to repository patterns is refused for Git and packages:
+/// those belong to a project as a whole, which no image pattern can narrow.
+pub const RESTRICTED_REFUSAL: &str = "deploy tokens restricted to container images cannot be used for Git or package registry operations";
 
 /// Permission to let a request through; only [`decide`] makes one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,20 +109,27 @@ fn deploy_token(
     if public_read {
         return Ok(allowed);
     }
-    match project {
-        Some(p) if covers(&token.holder, p) => {
-            if token.scopes.has(scope) {
-                Ok(allowed)
-            } else {
-                Err(Refusal::Denied(format!(
-                    "deploy token {} lacks the {} scope needed to {}",
-                    token.username,
-                    scope.as_str(),
-                    operation.describe()
-                )))
-            }
-        }
-        _ => Err(Refusal::Denied(format!(
+    let reach = project.map_or(Coverage::OutsideHolder, |p| {
+        coverage(token, Target::Project(p))
+    });
+    match reach {
+        Coverage::Covered if token.scopes.has(scope) => Ok(allowed),
+        Coverage::Covered => Err(Refusal::Denied(format!(
+            "deploy token {} lacks the {} scope needed to {}",
+            token.username,
+            scope.as_str(),
+            operation.describe()
+        ))),
+        Coverage::OutsideRestriction => Err(Refusal::Denied(format!(
+            "{RESTRICTED_REFUSAL}: deploy token {} may only use {}",
+            token.username,
+            token
+                .repositories
+                .as_ref()
+                .map(|r| r.names().join(", "))
+                .unwrap_or_default()
+        ))),
+        Coverage::OutsideHolder => Err(Refusal::Denied(format!(
             "deploy token {} has no access to project {named}",
             token.username
         ))),

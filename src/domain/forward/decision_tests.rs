@@ -175,3 +175,53 @@ fn expiry_counts_at_the_instant() {
     );
     assert_eq!(got, "401 invalid username or token");
 }
+
+#[test]
+fn restricted_tokens_are_refused_for_git_and_packages() {
+    use Operation::*;
+    let private = facts(1, "g/p", Visibility::Private);
+    let public = facts(3, "g/pub", Visibility::Public);
+    let other = facts(5, "h/x", Visibility::Private);
+    let all = [
+        "read_repository",
+        "read_registry",
+        "read_package_registry",
+        "write_package_registry",
+    ];
+    let mut t = token(
+        Holder::Group {
+            id: 9,
+            path: "g".into(),
+        },
+        &all,
+    );
+    t.repositories = Some(
+        crate::domain::repository_pattern::RepositoryPatterns::parse(["g/p/web", "g/p/cache/*"])
+            .unwrap(),
+    );
+    let refused =
+        format!("403 {RESTRICTED_REFUSAL}: deploy token bot may only use g/p/web, g/p/cache/*");
+    let no_access = "403 deploy token bot has no access to project h/x";
+    let cases = [
+        (GitRead, Some(&private), refused.as_str()),
+        (PackageRead, Some(&private), refused.as_str()),
+        (PackageWrite, Some(&private), refused.as_str()),
+        // Unknown and uncovered projects answer as for any token: nothing is revealed.
+        (GitRead, Some(&other), no_access),
+        (
+            GitRead,
+            None,
+            "403 deploy token bot has no access to project g/none",
+        ),
+        // Anyone may read a public project; the restriction takes nothing from that.
+        (GitRead, Some(&public), "ok bot"),
+        (PackageWrite, Some(&public), refused.as_str()),
+    ];
+    for (op, project, want) in cases {
+        let got = outcome(op, Credential::DeployToken(&t), project, false);
+        assert_eq!(got, want, "{op:?} {project:?}");
+    }
+    t.repositories = None;
+    let got = outcome(GitRead, Credential::DeployToken(&t), Some(&private), false);
+    assert_eq!(got, "ok bot");
+}

@@ -28,6 +28,7 @@ fn user(name: &str, of: Option<MemberOf>, role: AccessLevel, scopes: &[&str]) ->
             expires_at: None,
             revoked: false,
             created_at: datetime!(2026-01-01 0:00 UTC),
+            last_used_at: None,
         },
         memberships: Memberships(
             of.map(|of| Membership { of, level: role })

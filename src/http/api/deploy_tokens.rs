@@ -74,7 +74,8 @@ pub async fn show(
 }
 
 /// `POST /projects/:id/deploy_tokens` and the same under `/groups/:id/`: `name`, `scopes`
-/// (array), optional `expires_at` and `username`. 201 with the secret in `token`, once.
+/// (array), optional `expires_at`, `username` and `repositories` (array, or one
+/// comma-separated string, of repository patterns). 201 with the secret in `token`, once.
 pub async fn create(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -89,11 +90,22 @@ pub async fn create(
         let scopes = params
             .list("scopes")?
             .ok_or_else(|| GitLabError::missing("scopes"))?;
+        // A blank string (an empty form field) means no restriction, as for `username`; an
+        // empty array is refused by the use case.
+        let blank = matches!(params.text("repositories"), Ok(Some(s)) if s.trim().is_empty());
+        let repositories = if blank {
+            None
+        } else {
+            params.list("repositories")?
+        };
         let fields = DeployTokenFields {
             name: params.required_text("name")?,
             scopes: scopes.iter().map(String::as_str).collect(),
             username: params.text("username")?.filter(|u| !u.is_empty()),
             expires_at: params.text("expires_at")?.filter(|e| !e.is_empty()),
+            repositories: repositories
+                .as_ref()
+                .map(|r| r.iter().map(String::as_str).collect()),
         };
         let created = acting.create_deploy_token_as(&manager, &fields)?;
         tracing::info!(

@@ -142,7 +142,7 @@ fn token_key(text: &str) -> Result<TokenKey, GitLabError> {
         .map_err(|_| GitLabError::invalid("id", "expected a numeric id or self"))
 }
 
-/// GitLab's personal-access-token entity (regauth does not record `last_used_at`).
+/// GitLab's personal-access-token entity.
 pub fn token_json(token: &PersonalAccessToken, now: OffsetDateTime) -> Value {
     json!({
         "id": token.id,
@@ -151,7 +151,7 @@ pub fn token_json(token: &PersonalAccessToken, now: OffsetDateTime) -> Value {
         "created_at": rfc3339(token.created_at),
         "scopes": token.scopes.names(),
         "user_id": token.user_id,
-        "last_used_at": null,
+        "last_used_at": token.last_used_at.map(rfc3339),
         "active": token.is_active(now),
         "expires_at": token.expires_at.map(rfc3339),
     })

@@ -6,6 +6,7 @@ mod audit;
 mod lifecycle;
 mod namespaces;
 mod tokens;
+mod usage;
 mod users;
 mod webhooks;
 

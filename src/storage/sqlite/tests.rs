@@ -156,6 +156,7 @@ fn login_needs_the_secret_and_its_own_username() {
                     digest: &secret.digest(),
                     scopes: &scopes,
                     expires_at: None,
+                    repositories: None,
                 };
                 tx.insert_deploy_token(&new, NOW)
             };

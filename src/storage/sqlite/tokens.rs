@@ -1,6 +1,7 @@
 //! Deploy tokens, their refresh tokens and sealed CI secrets in SQLite.
 
 use super::{Tx, from_unix, to_unix};
+use crate::domain::repository_pattern::RepositoryPatterns;
 use crate::domain::token::{DeployToken, Holder, TokenDigest, TokenScopes, default_username};
 use crate::domain::user::login_key;
 use crate::storage::{
@@ -16,7 +17,8 @@ macro_rules! select {
     ($tokens:literal) => {
         concat!(
             "SELECT t.id, t.name, t.username, t.scopes, t.expires_at, t.revoked_at, \
-             t.created_at, t.project_id, p.path, t.group_id, g.path FROM ",
+             t.created_at, t.project_id, p.path, t.group_id, g.path, t.repositories, \
+             t.last_used_at FROM ",
             $tokens,
             " LEFT JOIN projects p ON p.id = t.project_id \
              LEFT JOIN groups g ON g.id = t.group_id"
@@ -58,6 +60,19 @@ pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<DeployToken> {
         expires_at: r.get::<_, Option<i64>>(4)?.map(from_unix).transpose()?,
         revoked: r.get::<_, Option<i64>>(5)?.is_some(),
         created_at: from_unix(r.get(6)?)?,
+        repositories: r
+            .get::<_, Option<String>>(11)?
+            .map(|text| {
+                RepositoryPatterns::from_stored(&text).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        11,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })
+            })
+            .transpose()?,
+        last_used_at: r.get::<_, Option<i64>>(12)?.map(from_unix).transpose()?,
     })
 }
 
@@ -180,8 +195,8 @@ impl DeployTokenWrites for Tx<'_> {
             Holder::Group { id, .. } => (None, Some(*id)),
         };
         self.0.execute(
-            "INSERT INTO deploy_tokens (project_id, group_id, name, username, digest, scopes, expires_at, created_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO deploy_tokens (project_id, group_id, name, username, digest, scopes, expires_at, created_at, repositories) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 project_id,
                 group_id,
@@ -190,7 +205,8 @@ impl DeployTokenWrites for Tx<'_> {
                 &new.digest.0[..],
                 new.scopes.to_stored(),
                 new.expires_at.map(to_unix),
-                to_unix(now)
+                to_unix(now),
+                new.repositories.map(RepositoryPatterns::to_stored)
             ],
         )?;
         let id = self.0.last_insert_rowid();

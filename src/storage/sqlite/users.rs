@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 pub(super) const USER_COLUMNS: &str = "id, username, is_admin, created_at, blocked_at";
 pub(super) const TOKEN_COLUMNS: &str =
-    "id, user_id, name, scopes, expires_at, revoked_at, created_at";
+    "id, user_id, name, scopes, expires_at, revoked_at, created_at, last_used_at";
 
 pub(super) fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -35,6 +35,7 @@ pub(super) fn token_row(r: &Row<'_>) -> rusqlite::Result<PersonalAccessToken> {
         expires_at: r.get::<_, Option<i64>>(4)?.map(from_unix).transpose()?,
         revoked: r.get::<_, Option<i64>>(5)?.is_some(),
         created_at: from_unix(r.get(6)?)?,
+        last_used_at: r.get::<_, Option<i64>>(7)?.map(from_unix).transpose()?,
     })
 }
 

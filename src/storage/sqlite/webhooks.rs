@@ -55,11 +55,13 @@ impl WebhookReads for Tx<'_> {
              WHERE t.revoked_at IS NULL AND t.expires_at > ?1 AND t.expires_at <= ?2 \
              ORDER BY t.id"
         );
+        // The username follows the token's columns, however many they are.
+        let username_at = super::users::TOKEN_COLUMNS.split(',').count();
         let mut stmt = self.0.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![to_unix(after), to_unix(until)], |r| {
             Ok(ExpiringPersonalToken {
                 token: super::users::token_row(r)?,
-                username: r.get(7)?,
+                username: r.get(username_at)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
