@@ -267,7 +267,7 @@ fn seeded_with(dir: &Path, count: usize, last_used: u64) -> (Application, Vec<Lo
     copy_fixture_key(Algorithm::Es256, &keys);
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database: dir.join("bench.db"),
+        database: regauth::storage::Location::Sqlite(dir.join("bench.db")),
         keys_dir: keys,
         signing_algorithm: Algorithm::Es256,
         registry_service: SERVICE.into(),

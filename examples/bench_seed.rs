@@ -21,6 +21,7 @@ use regauth::config::Config;
 use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, PlainToken};
 use regauth::jwt::Algorithm;
+use regauth::storage::Location;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -64,14 +65,16 @@ struct Seeded {
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [database, keys_dir, requests] = args.as_slice() else {
-        return Err("usage: bench_seed DATABASE KEYS_DIR REQUESTS_FILE".into());
+        return Err(
+            "usage: bench_seed DATABASE(file or postgres:// URL) KEYS_DIR REQUESTS_FILE".into(),
+        );
     };
     let started = std::time::Instant::now();
     // Built as `serve` builds it (never started): the ES256 key it creates in KEYS_DIR is
     // the one the ES256 server then loads.
     let config = Config {
         listen: "127.0.0.1:0".parse()?,
-        database: PathBuf::from(database),
+        database: Location::parse(database)?,
         keys_dir: PathBuf::from(keys_dir),
         signing_algorithm: Algorithm::Es256,
         registry_service: SERVICE.into(),

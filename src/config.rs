@@ -4,7 +4,9 @@
 
 use crate::domain::forward::{HeaderFamily, Route, default_routes};
 use crate::domain::proxy::ProxyService;
+use crate::domain::session::SessionPolicy;
 use crate::jwt::Algorithm;
+use crate::storage::Location;
 use serde::Deserialize;
 use settings::env_name;
 use std::net::SocketAddr;
@@ -24,8 +26,8 @@ pub use key_ring::KeyRingSettings;
 pub struct Config {
     /// Address to listen on (`REGAUTH_LISTEN`).
     pub listen: SocketAddr,
-    /// SQLite database file (`REGAUTH_DATABASE`).
-    pub database: PathBuf,
+    /// The database (`REGAUTH_DATABASE`): an SQLite file path, or a `postgres://` URL.
+    pub database: Location,
     /// Directory holding the signing key and certificate (`REGAUTH_KEYS_DIR`).
     pub keys_dir: PathBuf,
     /// JWT `iss`, the registry's `auth.token.issuer` (`REGAUTH_ISSUER`).
@@ -52,6 +54,9 @@ pub struct Config {
     /// The headers the proxy in front sets for the original method and URI, the only ones
     /// forward auth trusts (`REGAUTH_FORWARD_AUTH_HEADERS`: `x-original` or `x-forwarded`).
     pub forward_auth_headers: HeaderFamily,
+    /// How long web UI sessions last: idle (`REGAUTH_SESSION_IDLE_TIMEOUT`) and in all
+    /// (`REGAUTH_SESSION_LIFETIME`), in seconds.
+    pub sessions: SessionPolicy,
     /// Timeouts, connection cap, external URL, trusted proxies, login throttle.
     pub network: network::Network,
     /// Log format (`REGAUTH_LOG_FORMAT`: `text` or `json`).
@@ -76,7 +81,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 5001)),
-            database: PathBuf::from("data/regauth.db"),
+            database: Location::Sqlite(PathBuf::from("data/regauth.db")),
             keys_dir: PathBuf::from("keys"),
             issuer: "regauth".into(),
             token_lifetime: 900,
@@ -91,6 +96,7 @@ impl Default for Config {
             ci_registry: None,
             forward_auth_routes: default_routes(),
             forward_auth_headers: HeaderFamily::default(),
+            sessions: SessionPolicy::default(),
             network: network::Network::default(),
             log_format: ops::LogFormat::Text,
             tls_cert: None,
@@ -149,6 +155,8 @@ const KEYS: &[&str] = &[
     "external_authorization",
     "ci_registry",
     "forward_auth_headers",
+    "session_idle_timeout",
+    "session_lifetime",
     "log_format",
     "tls_cert",
     "tls_key",
@@ -245,7 +253,7 @@ impl Config {
                     .parse()
                     .map_err(|_| format!("{value:?} is not an address such as 127.0.0.1:5001"))?
             }
-            "database" => self.database = non_empty(value)?.into(),
+            "database" => self.database = Location::parse(value)?,
             "keys_dir" => self.keys_dir = non_empty(value)?.into(),
             "issuer" => self.issuer = non_empty(value)?.into(),
             "registry_service" => self.registry_service = non_empty(value)?.into(),
@@ -271,6 +279,8 @@ impl Config {
             "tls_cert" => self.tls_cert = Some(non_empty(value)?.into()),
             "tls_key" => self.tls_key = Some(non_empty(value)?.into()),
             "forward_auth_headers" => self.forward_auth_headers = value.parse()?,
+            "session_idle_timeout" => self.sessions.idle = session_seconds(value)?,
+            "session_lifetime" => self.sessions.lifetime = session_seconds(value)?,
             "webhook_interval" => self.webhook_interval = webhooks::interval(value)?,
             "last_used_interval" => {
                 self.last_used_interval =
@@ -329,6 +339,16 @@ fn proxy(service: Option<&str>, group: Option<&str>) -> Result<ProxyService, Str
         None => None,
     };
     Ok(ProxyService { service, group })
+}
+
+/// A session timeout: 60 seconds to 30 days.
+fn session_seconds(value: &str) -> Result<time::Duration, String> {
+    value
+        .parse::<i64>()
+        .ok()
+        .filter(|s| (60..=30 * 86_400).contains(s))
+        .map(time::Duration::seconds)
+        .ok_or_else(|| format!("{value:?} is not a number of seconds from 60 to 2592000"))
 }
 
 fn non_empty(value: &str) -> Result<&str, String> {

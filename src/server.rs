@@ -123,6 +123,7 @@ fn open_app_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<App, St
     let last_used = std::time::Duration::from_secs(config.last_used_interval);
     Ok(App::with_clock(store, clock)
         .with_sealing_key(SealingKey::in_dir(&config.keys_dir))
+        .with_session_policy(config.sessions)
         .with_webhooks(config.webhooks.clone())
         .with_last_used_interval(last_used))
 }

@@ -5,6 +5,7 @@
 mod harness;
 
 use harness::TestServer;
+use harness::backend::{Cell, TestDatabase};
 use regauth::app::namespaces::HolderRef::{Group, Project};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
@@ -15,7 +16,10 @@ use std::process::Command;
 fn regauth(dir: &Path, args: &[&str]) -> (String, String, bool) {
     let out = Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(args)
-        .env("REGAUTH_DATABASE", dir.join("regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"))
         .env("REGAUTH_CI_REGISTRY", "registry.example.com:5050")
         .env("RUST_LOG", "warn")
@@ -126,7 +130,10 @@ fn no_token_and_no_registry_print_nothing() {
     ok(d, &["project", "create", "g/p"]);
     let out = Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(["ci-variables", "--project", "g/p"])
-        .env("REGAUTH_DATABASE", d.join("regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(d, "regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", d.join("keys"))
         .env_remove("REGAUTH_CI_REGISTRY")
         .output()
@@ -167,20 +174,16 @@ fn only_gitlab_deploy_token_secrets_are_kept_and_they_still_log_in_by_digest() {
     let vars = s.app.ci_variables("acme/backend/api", None).unwrap();
     assert_eq!(vars[1].value, ci.secret.expose());
 
-    let conn = rusqlite::Connection::open(s.database()).unwrap();
-    let sealed: Vec<(i64, Vec<u8>, Vec<u8>)> = conn
-        .prepare("SELECT deploy_token_id, nonce, ciphertext FROM deploy_token_secrets")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let sealed =
+        s.db.query("SELECT deploy_token_id, nonce, ciphertext FROM deploy_token_secrets");
     assert_eq!(sealed.len(), 1, "only the token named gitlab-deploy-token");
-    assert_eq!(sealed[0].0, ci.token.id);
-    assert_eq!(sealed[0].1.len(), 12);
+    let [Cell::Int(id), Cell::Bytes(nonce), Cell::Bytes(ciphertext)] = sealed[0].as_slice() else {
+        panic!("{sealed:?}");
+    };
+    assert_eq!(*id, ci.token.id);
+    assert_eq!(nonce.len(), 12);
     let secret = ci.secret.expose().as_bytes();
-    assert!(!sealed[0].2.windows(secret.len()).any(|w| w == secret));
-    drop(conn);
+    assert!(!ciphertext.windows(secret.len()).any(|w| w == secret));
 
     for t in [&ci, &other] {
         let (status, body) = s.get_token(

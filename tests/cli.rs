@@ -1,6 +1,9 @@
 //! The `regauth` binary as an operator uses it: exact command shapes, JSON output, errors on
 //! stderr with a non-zero exit, configuration errors naming the key.
 
+mod backend;
+
+use backend::TestDatabase;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -10,7 +13,10 @@ fn regauth(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("REGAUTH_LISTEN")
-        .env("REGAUTH_DATABASE", dir.join("db/regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "db/regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"))
         .envs(env.iter().copied())
         .output()
@@ -114,15 +120,12 @@ fn groups_projects_and_tokens_round_trip() {
         listed[0].get("token").is_none(),
         "the secret is never shown again"
     );
-    let db = std::fs::read(d.join("db/regauth.db")).unwrap();
-    let wal = std::fs::read(d.join("db/regauth.db-wal")).unwrap_or_default();
+    let stored = TestDatabase::of_dir(d, "db/regauth.db").at_rest();
     let needle = secret.as_bytes();
-    for bytes in [&db, &wal] {
-        assert!(
-            !bytes.windows(needle.len()).any(|w| w == needle),
-            "secret stored in clear"
-        );
-    }
+    assert!(
+        !stored.windows(needle.len()).any(|w| w == needle),
+        "secret stored in clear"
+    );
 
     assert!(ok(d, &["token", "revoke", "1"]).contains("revoked deploy token 1"));
     let active: Value = serde_json::from_str(&ok(
@@ -362,12 +365,9 @@ fn a_database_from_a_newer_regauth_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     ok(d, &["group", "create", "acme"]);
-    let db = d.join("db/regauth.db");
+    let db = TestDatabase::of_dir(d, "db/regauth.db");
     // What a later regauth with more migrations leaves behind.
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .pragma_update(None, "user_version", 99)
-        .unwrap();
+    db.set_schema_version(99);
     for args in [&["group", "create", "other"][..], &["serve"]] {
         let err = fails(d, args, &[("REGAUTH_LISTEN", "127.0.0.1:0")]);
         assert!(
@@ -376,9 +376,34 @@ fn a_database_from_a_newer_regauth_is_refused() {
             "{args:?}: {err}"
         );
     }
-    let version: i64 = rusqlite::Connection::open(&db)
+    assert_eq!(db.schema_version(), 99, "the database is left as it was");
+}
+
+#[test]
+fn an_unreachable_postgres_database_is_named_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 99, "the database is left as it was");
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://regauth:hunter2-secret@127.0.0.1:{port}/regauth");
+    let err = fails(
+        d,
+        &["group", "create", "acme"],
+        &[("REGAUTH_DATABASE", &url)],
+    );
+    assert!(err.contains("error: database unavailable: "), "{err}");
+    assert!(err.contains("onnection refused"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    let err = fails(
+        d,
+        &["group", "create", "acme"],
+        &[(
+            "REGAUTH_DATABASE",
+            "postgres://db/regauth?sslmode=sometimes",
+        )],
+    );
+    assert!(err.contains("REGAUTH_DATABASE"), "{err}");
 }

@@ -2,8 +2,10 @@
 //! `webhook test` sends a signed test event to a real receiver and prints its status; and
 //! `serve` runs the webhook worker, which announces a token expiring in three days.
 
+mod backend;
 mod receiver;
 
+use backend::TestDatabase;
 use receiver::{Receiver, signed};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -18,7 +20,10 @@ fn regauth(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("REGAUTH_LISTEN")
-        .env("REGAUTH_DATABASE", dir.join("regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"))
         .output()
         .unwrap()
@@ -240,7 +245,10 @@ fn serve_runs_the_webhook_worker() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(["--config", &file, "serve"])
         .current_dir(d)
-        .env("REGAUTH_DATABASE", d.join("regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(d, "regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", d.join("keys"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -2,6 +2,9 @@
 //! instance-wide token list and its filters, and revoking a revoked token (exit 1, saying
 //! so on stderr).
 
+mod backend;
+
+use backend::TestDatabase;
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::{App, ManualClock};
@@ -16,7 +19,10 @@ fn regauth(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(args)
         .current_dir(dir)
-        .env("REGAUTH_DATABASE", dir.join("db/regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "db/regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"))
         .envs(env.iter().copied())
         .output()
@@ -171,7 +177,7 @@ fn token_list_across_the_instance_with_filters() {
     seed(d);
     // a token that expired: made on a clock in the past, through the library
     let app = App::with_clock(
-        Store::open(&d.join("db/regauth.db")).unwrap(),
+        Store::open(&TestDatabase::of_dir(d, "db/regauth.db").location()).unwrap(),
         Arc::new(ManualClock::new(datetime!(2020-01-01 0:00 UTC))),
     );
     app.create_deploy_token(&CreateDeployToken {

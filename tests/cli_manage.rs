@@ -3,6 +3,9 @@
 //! `--help` naming each one's environment variable, flags over the environment, a typo in
 //! a `REGAUTH_` variable warned about, the unknown-key error listing every key.
 
+mod backend;
+
+use backend::TestDatabase;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Output};
@@ -11,7 +14,10 @@ fn regauth(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(args)
         .current_dir(dir)
-        .env("REGAUTH_DATABASE", dir.join("db/regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "db/regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"))
         .envs(env.iter().copied())
         .output()

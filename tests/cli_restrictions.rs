@@ -2,6 +2,9 @@
 //! the text output, and every bad pattern refused on stderr naming `repositories`, with
 //! nothing created.
 
+mod backend;
+
+use backend::TestDatabase;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -11,7 +14,10 @@ fn regauth(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env_remove("REGAUTH_LISTEN")
-        .env("REGAUTH_DATABASE", dir.join("db/regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "db/regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"))
         .output()
         .unwrap()

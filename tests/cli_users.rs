@@ -1,6 +1,9 @@
 //! `regauth user …` and `regauth member …` as an operator types them: the first personal
 //! access token printed once, JSON output, roles by name or number, errors on stderr.
 
+mod backend;
+
+use backend::TestDatabase;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -9,7 +12,10 @@ fn regauth(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_regauth"))
         .args(args)
         .current_dir(dir)
-        .env("REGAUTH_DATABASE", dir.join("db/regauth.db"))
+        .env(
+            "REGAUTH_DATABASE",
+            TestDatabase::of_dir(dir, "db/regauth.db").value,
+        )
         .env("REGAUTH_KEYS_DIR", dir.join("keys"))
         .output()
         .unwrap()

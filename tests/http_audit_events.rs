@@ -7,6 +7,7 @@ mod api_harness;
 mod harness;
 
 use api_harness::{Auth, Body, call, delete, get, post};
+use harness::backend::Cell;
 use harness::{SERVICE, TestServer};
 use regauth::app::audit::{KeyChange, SignInFailures};
 use regauth::app::namespaces::HolderRef;
@@ -232,22 +233,18 @@ fn key_changes_and_sign_in_failures_have_their_recorders() {
 
 /// Every text and blob stored in the audit and webhook tables, as one string.
 fn stored_text(s: &TestServer) -> String {
-    let db = rusqlite::Connection::open(s.database()).unwrap();
     let mut text = String::new();
     for table in ["audit_events", "webhook_deliveries"] {
-        let mut stmt = db.prepare(&format!("SELECT * FROM {table}")).unwrap();
-        let columns = stmt.column_count();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for i in 0..columns {
-                match row.get_ref(i).unwrap() {
-                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => {
-                        text.push_str(&String::from_utf8_lossy(t));
-                        text.push_str(&data_encoding::HEXLOWER.encode(t));
-                        text.push('\n');
-                    }
-                    _ => {}
-                }
+        for row in s.db.query(&format!("SELECT * FROM {table}")) {
+            for cell in row {
+                let bytes = match cell {
+                    Cell::Text(t) => t.into_bytes(),
+                    Cell::Bytes(b) => b,
+                    _ => continue,
+                };
+                text.push_str(&String::from_utf8_lossy(&bytes));
+                text.push_str(&data_encoding::HEXLOWER.encode(&bytes));
+                text.push('\n');
             }
         }
     }

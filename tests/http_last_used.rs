@@ -7,6 +7,7 @@ mod api_harness;
 mod harness;
 
 use api_harness::{get, user};
+use harness::backend::{Backend, Cell, TestDatabase};
 use harness::forward::nginx;
 use harness::{SERVICE, START, TestServer};
 use regauth::app::namespaces::HolderRef;
@@ -14,28 +15,40 @@ use regauth::domain::token::PlainToken;
 use serde_json::Value;
 use std::time::Duration;
 
-/// Count every write of a `last_used_at` column, in the database itself.
-fn count_writes(s: &TestServer) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(s.database()).unwrap();
-    conn.execute_batch(
-        "CREATE TABLE last_used_writes (token TEXT NOT NULL);
-         CREATE TRIGGER deploy_written AFTER UPDATE OF last_used_at ON deploy_tokens
-         BEGIN INSERT INTO last_used_writes VALUES ('deploy:' || NEW.id); END;
-         CREATE TRIGGER personal_written AFTER UPDATE OF last_used_at ON personal_access_tokens
-         BEGIN INSERT INTO last_used_writes VALUES ('personal:' || NEW.id); END;",
-    )
-    .unwrap();
-    conn
+/// Count every write of a `last_used_at` column, in the database itself (a trigger in each
+/// backend's dialect).
+fn count_writes(s: &TestServer) -> &TestDatabase {
+    s.db.execute(match s.db.backend {
+        Backend::Sqlite => {
+            "CREATE TABLE last_used_writes (token TEXT NOT NULL);
+             CREATE TRIGGER deploy_written AFTER UPDATE OF last_used_at ON deploy_tokens
+             BEGIN INSERT INTO last_used_writes VALUES ('deploy:' || NEW.id); END;
+             CREATE TRIGGER personal_written AFTER UPDATE OF last_used_at ON personal_access_tokens
+             BEGIN INSERT INTO last_used_writes VALUES ('personal:' || NEW.id); END;"
+        }
+        Backend::Postgres => {
+            "CREATE TABLE last_used_writes (
+                 rowid BIGINT GENERATED ALWAYS AS IDENTITY, token TEXT NOT NULL);
+             CREATE FUNCTION note_write() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN INSERT INTO last_used_writes (token) VALUES (TG_ARGV[0] || ':' || NEW.id);
+             RETURN NEW; END $$;
+             CREATE TRIGGER deploy_written AFTER UPDATE OF last_used_at ON deploy_tokens
+             FOR EACH ROW EXECUTE FUNCTION note_write('deploy');
+             CREATE TRIGGER personal_written AFTER UPDATE OF last_used_at ON personal_access_tokens
+             FOR EACH ROW EXECUTE FUNCTION note_write('personal');"
+        }
+    });
+    &s.db
 }
 
-fn writes(conn: &rusqlite::Connection) -> Vec<String> {
-    let mut stmt = conn
-        .prepare("SELECT token FROM last_used_writes ORDER BY rowid")
-        .unwrap();
-    stmt.query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+fn writes(db: &TestDatabase) -> Vec<String> {
+    db.query("SELECT token FROM last_used_writes ORDER BY rowid")
+        .into_iter()
+        .map(|row| match &row[0] {
+            Cell::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
 }
 
 fn pull(s: &TestServer, user: &str, secret: &str) {
@@ -56,11 +69,11 @@ fn a_pull_is_recorded_once_per_window_off_the_request_path() {
     let (id, name, secret) = s.token(HolderRef::Project("acme/backend/api"), &["read_registry"]);
     let db = count_writes(&s);
     s.app.flush_last_used().unwrap(); // the admin's API calls so far
-    let before = writes(&db).len();
+    let before = writes(db).len();
 
     pull(&s, &name, &secret);
     pull(&s, &name, &secret);
-    assert_eq!(writes(&db).len(), before, "no write on the request path");
+    assert_eq!(writes(db).len(), before, "no write on the request path");
     assert_eq!(shown(&s, &admin, id), Value::Null);
     s.app.flush_last_used().unwrap();
     assert_eq!(shown(&s, &admin, id), "2026-11-25T12:00:00Z");
@@ -70,14 +83,14 @@ fn a_pull_is_recorded_once_per_window_off_the_request_path() {
             .filter(|w| w == &format!("deploy:{id}"))
             .count()
     };
-    assert_eq!(deploy_writes(&db), 1, "two pulls, one write");
+    assert_eq!(deploy_writes(db), 1, "two pulls, one write");
 
     // Within the window: nothing written, the recorded instant stays.
     s.clock.set(START + Duration::from_secs(30));
     pull(&s, &name, &secret);
     s.app.flush_last_used().unwrap();
     assert_eq!(
-        deploy_writes(&db),
+        deploy_writes(db),
         1,
         "a second use within the window writes nothing"
     );
@@ -87,7 +100,7 @@ fn a_pull_is_recorded_once_per_window_off_the_request_path() {
     s.clock.set(START + Duration::from_secs(3601));
     pull(&s, &name, &secret);
     s.app.flush_last_used().unwrap();
-    assert_eq!(deploy_writes(&db), 2);
+    assert_eq!(deploy_writes(db), 2);
     assert_eq!(shown(&s, &admin, id), "2026-11-25T13:00:01Z");
 }
 

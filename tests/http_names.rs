@@ -7,10 +7,14 @@ mod api_harness;
 mod harness;
 
 use api_harness::{Reply, error, post, user};
-use harness::{SERVICE, TestServer, error_of};
+use harness::{SERVICE, START, TestServer, error_of};
 use regauth::app::AppError;
 use regauth::app::namespaces::HolderRef;
+use regauth::domain::token::{DEPLOY_TOKEN_PREFIX, PlainToken, TokenScopes};
+use regauth::storage::{NewDeployToken, StorageError, Writes};
 use serde_json::json;
+use std::sync::mpsc;
+use std::time::Duration;
 
 fn q(scopes: &[&str]) -> String {
     let mut query = format!("service={SERVICE}");
@@ -100,19 +104,27 @@ fn well_formed_names_no_project_owns_get_nothing() {
     assert_eq!(s.access(body["token"].as_str().unwrap()), [deep]);
 }
 
-/// Create user `name` and a deploy token with the username `token_name` while another writer
-/// holds the database: both requests wait, then run one after the other. Each must check
-/// inside its own write transaction; a check made before waiting would pass for both (or
-/// fail on a stale snapshot).
+/// Create user `name` and a deploy token with the username `token_name` while another write
+/// transaction holds the database: both requests wait, then run one after the other. Each
+/// must check inside its own write transaction; a check made before waiting would pass for
+/// both (or fail on a stale snapshot).
 fn race(
     s: &TestServer,
     admin: &str,
     name: &str,
     token_name: &str,
 ) -> (Result<(), AppError>, Reply) {
-    let writer = rusqlite::Connection::open(s.database()).unwrap();
-    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let (held, hold) = mpsc::channel();
     std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            s.app.store().write(|_| {
+                held.send(()).unwrap();
+                // Long enough for both to reach the lock; correctness does not depend on it.
+                std::thread::sleep(Duration::from_millis(300));
+                Ok::<_, StorageError>(())
+            })
+        });
+        hold.recv().unwrap();
         let created = scope.spawn(|| s.app.create_user(name, false).map(drop));
         let reply = scope.spawn(|| {
             let body = json!({"name": "ci", "scopes": ["read_registry"], "username": token_name});
@@ -123,9 +135,7 @@ fn race(
                 body,
             )
         });
-        // Long enough for both to reach the lock; correctness does not depend on it.
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        writer.execute_batch("COMMIT").unwrap();
+        writer.join().unwrap().unwrap();
         (created.join().unwrap(), reply.join().unwrap())
     })
 }
@@ -160,4 +170,88 @@ fn a_user_and_a_token_created_at_once_never_share_a_username() {
             "exactly one of the two in round {round}"
         );
     }
+}
+
+/// Run `create` while another write transaction has made `hold` but not committed it yet.
+fn while_uncommitted<T: Send>(
+    s: &TestServer,
+    hold: impl FnOnce(&mut dyn Writes) -> Result<(), StorageError> + Send,
+    create: impl FnOnce() -> T + Send,
+) -> T {
+    let (held, wait) = mpsc::channel();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            s.app.store().write(|tx| {
+                hold(tx)?;
+                held.send(()).unwrap();
+                // Long enough for `create` to reach the database; a create that starts
+                // after the commit is refused as well.
+                std::thread::sleep(Duration::from_millis(300));
+                Ok::<_, StorageError>(())
+            })
+        });
+        wait.recv().unwrap();
+        let outcome = scope.spawn(create).join().unwrap();
+        writer.join().unwrap().unwrap();
+        outcome
+    })
+}
+
+#[test]
+fn a_name_being_taken_by_the_other_kind_is_refused_once_that_commits() {
+    let s = TestServer::start();
+    s.seed();
+    let admin = user(&s, "root", true);
+    // A user `racer` is being created while a deploy token asks for `RACER`.
+    let reply = while_uncommitted(
+        &s,
+        |tx| tx.insert_user("racer", false, START).map(drop),
+        || {
+            let body = json!({"name": "ci", "scopes": ["read_registry"], "username": "RACER"});
+            post(
+                &s,
+                "/projects/acme%2Fbackend%2Fapi/deploy_tokens",
+                &admin,
+                body,
+            )
+        },
+    );
+    assert_eq!(reply.status, 400, "{reply:?}");
+    assert!(error(&reply).contains("username of a user"), "{reply:?}");
+
+    // A deploy token `Pilot` is being created while a user `pilot` is.
+    let holder = s
+        .app
+        .resolve_holder(HolderRef::Project("acme/backend/api"))
+        .unwrap();
+    let scopes = TokenScopes::parse(["read_registry"]).unwrap();
+    let digest = PlainToken::generate(DEPLOY_TOKEN_PREFIX).digest();
+    let new = NewDeployToken {
+        holder: &holder,
+        name: "ci",
+        username: Some("Pilot"),
+        digest: &digest,
+        scopes: &scopes,
+        expires_at: None,
+        repositories: None,
+    };
+    let created = while_uncommitted(
+        &s,
+        |tx| tx.insert_deploy_token(&new, START).map(drop),
+        || s.app.create_user("pilot", false).map(drop),
+    );
+    match created {
+        Err(AppError::Invalid { field, message }) => {
+            assert_eq!(field, "username");
+            assert!(message.contains("username of a deploy token"), "{message}");
+        }
+        other => panic!("user pilot was not refused: {other:?}"),
+    }
+    assert!(
+        s.app
+            .store()
+            .read(|tx| tx.user_by_username("pilot"))
+            .unwrap()
+            .is_none()
+    );
 }

@@ -8,6 +8,7 @@ mod support;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
+use support::backend::Backend;
 use support::stack::{Regauth, Signing, http_client};
 
 const SERVICE: &str = "container_registry";
@@ -74,9 +75,16 @@ fn readyz_names_a_missing_signing_key_and_a_missing_database() {
     std::fs::write(&key, saved).unwrap();
     assert_eq!(readyz(&regauth).0, 200);
 
-    let db = dir.path().join("data/regauth.db");
+    match regauth.db.backend {
+        Backend::Sqlite => a_missing_database_file_is_named(&regauth, dir.path()),
+        Backend::Postgres => an_unreachable_database_server_is_named(&regauth),
+    }
+}
+
+fn a_missing_database_file_is_named(regauth: &Regauth, dir: &std::path::Path) {
+    let db = dir.join("data/regauth.db");
     std::fs::remove_file(&db).unwrap();
-    let (status, body) = readyz(&regauth);
+    let (status, body) = readyz(regauth);
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["checks"]["signing_key"], "ok");
     let why = body["checks"]["database"].as_str().unwrap();
@@ -84,7 +92,7 @@ fn readyz_names_a_missing_signing_key_and_a_missing_database() {
 
     // A file that is not a database is no better.
     std::fs::write(&db, "this is not a database\n".repeat(512)).unwrap();
-    let (status, body) = readyz(&regauth);
+    let (status, body) = readyz(regauth);
     assert_eq!(status, 503, "{body}");
     assert!(
         body["checks"]["database"]
@@ -93,6 +101,20 @@ fn readyz_names_a_missing_signing_key_and_a_missing_database() {
             .contains("not a database"),
         "{body}"
     );
+}
+
+/// The server cuts regauth's connections and lets no new one in, then lets it back: every
+/// pooled connection is dead by then, and the next check must still find the database.
+fn an_unreachable_database_server_is_named(regauth: &Regauth) {
+    regauth.db.refuse_connections(true);
+    let (status, body) = readyz(regauth);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["checks"]["signing_key"], "ok");
+    let why = body["checks"]["database"].as_str().unwrap();
+    assert!(why.contains("not permitted to log in"), "{why}");
+    regauth.db.refuse_connections(false);
+    let (status, body) = readyz(regauth);
+    assert_eq!(status, 200, "{body}");
 }
 
 #[test]

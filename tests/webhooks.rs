@@ -2,8 +2,10 @@
 //! notice is sent once at its time, signed with the webhook's secret, retried with backoff
 //! until the receiver takes it, and sent once even with two workers on one database.
 
+mod backend;
 mod receiver;
 
+use backend::TestDatabase;
 use receiver::{Receiver, signed};
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
@@ -14,7 +16,6 @@ use regauth::domain::namespace::{RegistryAccess, Visibility};
 use regauth::domain::webhook::{Webhook, WebhookEvent, WebhookSecret};
 use regauth::http::webhook_client::HttpTransport;
 use regauth::storage::Store;
-use std::path::Path;
 use std::sync::Arc;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -32,9 +33,10 @@ fn webhook(url: &str) -> Webhook {
     }
 }
 
-/// An application on the database at `db`, sending to `url`.
-fn app_on(db: &Path, clock: &Arc<ManualClock>, url: &str) -> App {
-    App::with_clock(Store::open(db).unwrap(), clock.clone()).with_webhooks(vec![webhook(url)])
+/// An application on the database `db`, sending to `url`.
+fn app_on(db: &TestDatabase, clock: &Arc<ManualClock>, url: &str) -> App {
+    let store = Store::open(&db.location()).unwrap();
+    App::with_clock(store, clock.clone()).with_webhooks(vec![webhook(url)])
 }
 
 fn notifier(app: &App, name: &str) -> Notifier {
@@ -91,7 +93,11 @@ fn expiry_notices_come_seven_days_and_one_day_before_and_at_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = Receiver::start();
     let clock = Arc::new(ManualClock::new(START));
-    let app = app_on(&dir.path().join("regauth.db"), &clock, &receiver.url);
+    let app = app_on(
+        &TestDatabase::new(dir.path(), "regauth.db"),
+        &clock,
+        &receiver.url,
+    );
     let (deploy_id, deploy_secret, personal_id, personal_secret) = seed(&app);
     let worker = notifier(&app, "worker-a");
 
@@ -168,7 +174,11 @@ fn a_revoked_deploy_token_is_announced_once() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = Receiver::start();
     let clock = Arc::new(ManualClock::new(START));
-    let app = app_on(&dir.path().join("regauth.db"), &clock, &receiver.url);
+    let app = app_on(
+        &TestDatabase::new(dir.path(), "regauth.db"),
+        &clock,
+        &receiver.url,
+    );
     let (deploy_id, _, _, _) = seed(&app);
     let worker = notifier(&app, "worker-a");
     app.revoke_deploy_token(deploy_id).unwrap();
@@ -201,7 +211,11 @@ fn a_failing_receiver_gets_the_notice_again_with_backoff_until_it_takes_it() {
     let dir = tempfile::tempdir().unwrap();
     let receiver = Receiver::answering(&[500, 503]);
     let clock = Arc::new(ManualClock::new(START));
-    let app = app_on(&dir.path().join("regauth.db"), &clock, &receiver.url);
+    let app = app_on(
+        &TestDatabase::new(dir.path(), "regauth.db"),
+        &clock,
+        &receiver.url,
+    );
     let (deploy_id, _, personal_id, _) = seed(&app);
     app.revoke_personal_token(personal_id).unwrap();
     let worker = notifier(&app, "worker-a");
@@ -244,7 +258,7 @@ fn a_failing_receiver_gets_the_notice_again_with_backoff_until_it_takes_it() {
 #[test]
 fn two_workers_on_one_database_send_each_notice_once() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("regauth.db");
+    let db = TestDatabase::new(dir.path(), "regauth.db");
     let receiver = Receiver::start();
     let clock = Arc::new(ManualClock::new(START));
     let one = app_on(&db, &clock, &receiver.url);

@@ -167,7 +167,7 @@ impl<'t> Writing<'t> {
         let user = self.other_user(username)?;
         self.tx.set_admin(user.id, is_admin)?;
         let user = User { is_admin, ..user };
-        self.record(&Event::user(Action::UserChanged, &user))?;
+        self.record(&Event::user(Action::UserChanged, &user).with("is_admin", is_admin))?;
         Ok(user)
     }
 

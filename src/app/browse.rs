@@ -4,6 +4,7 @@
 
 use super::access::AccessError;
 use super::acting::{Acting, Writing};
+use super::audit::event::{Action, Event};
 use super::users::{
     CreatePersonalToken, CreatedPersonalToken, insert_token, personal_token_fields,
 };
@@ -83,10 +84,11 @@ impl Writing<'_> {
     ) -> Result<CreatedPersonalToken, AccessError> {
         let now = self.now();
         let (scopes, expires_at) = personal_token_fields(req, now)?;
-        let id = self.caller().user().id;
-        Ok(insert_token(
-            self.tx, id, req.name, &scopes, expires_at, now,
-        )?)
+        let user = self.caller().user().clone();
+        let created = insert_token(self.tx, user.id, req.name, &scopes, expires_at, now)?;
+        let event = Event::personal_token(Action::PersonalTokenCreated, &created.token, &user);
+        self.record(&event)?;
+        Ok(created)
     }
 
     /// Revoke one of the caller's personal access tokens; anyone else's is not found.
@@ -102,8 +104,16 @@ impl Writing<'_> {
             .filter(|t| t.user_id == own)
             .ok_or_else(not_found)?;
         let now = self.now();
-        self.tx
+        let token = self
+            .tx
             .revoke_personal_token(token.id, now)?
-            .ok_or_else(not_found)
+            .ok_or_else(not_found)?;
+        let user = self.caller().user().clone();
+        self.record(&Event::personal_token(
+            Action::PersonalTokenRevoked,
+            &token,
+            &user,
+        ))?;
+        Ok(token)
     }
 }

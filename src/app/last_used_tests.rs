@@ -10,7 +10,7 @@ const T0: OffsetDateTime = datetime!(2026-11-25 12:00 UTC);
 /// An application on a fresh database with one project token; the token's id.
 fn app_with_token(dir: &std::path::Path) -> (App, Arc<ManualClock>, i64) {
     let clock = Arc::new(ManualClock::new(T0));
-    let store = Store::open(&dir.join("t.db")).unwrap();
+    let store = Store::open(&crate::storage::Location::Sqlite(dir.join("t.db"))).unwrap();
     let app = App::with_clock(store, clock.clone());
     app.create_group("g", Visibility::Private).unwrap();
     app.create_project("g/p", Visibility::Private, RegistryAccess::Enabled)

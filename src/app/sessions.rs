@@ -5,6 +5,8 @@
 
 use super::access::{AccessError, Caller};
 use super::acting::{Acting, Reading, Writing};
+use super::audit::Origin;
+use super::audit::event::{Action, Event};
 use super::{App, AppError};
 use crate::domain::password::{self, PasswordHash};
 use crate::domain::session::{Session, SessionSecret};
@@ -81,6 +83,8 @@ impl App {
                 .ok_or_else(|| AppError::NotFound(format!("user {username} not found")))?;
             tx.set_password_hash(user.id, &hash)?;
             tx.delete_sessions_of(user.id)?;
+            let event = Event::user(Action::UserPasswordSet, &user);
+            self.record(tx, &Origin::cli(), &event, self.now())?;
             Ok(user)
         })
     }

@@ -8,14 +8,21 @@ use super::{KEYS, key_ring, network};
 /// Keys a file may hold that are no scalar setting: arrays of tables.
 pub const TABLE_KEYS: &[&str] = &["forward_auth_route", "webhook"];
 
-/// `REGAUTH_*` variables that are not settings of the binary: the test suite's switch.
-const NOT_SETTINGS: &[&str] = &["REGAUTH_E2E"];
+/// `REGAUTH_*` variables that are not settings of the binary: the test suite's switches
+/// (end-to-end tests, the test database's engine, refreshed screenshots).
+const NOT_SETTINGS: &[&str] = &[
+    "REGAUTH_E2E",
+    "REGAUTH_TEST_DATABASE",
+    "REGAUTH_UPDATE_SCREENSHOTS",
+];
 
 /// What a setting is for, as `--help` says it.
 pub fn help(key: &str) -> &'static str {
     match key {
         "listen" => "Address to listen on [default: 127.0.0.1:5001]",
-        "database" => "SQLite database file [default: data/regauth.db]",
+        "database" => {
+            "SQLite database file, or a postgres:// URL [default: data/regauth.db]"
+        }
         "keys_dir" => "Directory of the signing key and certificate [default: keys]",
         "issuer" => "JWT iss, the registry's auth.token.issuer [default: regauth]",
         "token_lifetime" => "Lifetime of registry tokens in seconds, 60 to 86400 [default: 900]",
@@ -38,6 +45,12 @@ pub fn help(key: &str) -> &'static str {
         "webhook" => "Where expiry and revocation notices go ([[webhook]] tables)",
         "last_used_interval" => {
             "Seconds between writes of tokens' last use, 0 to 3600; 0: not recorded [default: 60]"
+        }
+        "session_idle_timeout" => {
+            "Seconds unused after which a web UI session ends, 60 to 2592000 [default: 7200]"
+        }
+        "session_lifetime" => {
+            "Seconds after sign-in at which a web UI session ends, 60 to 2592000 [default: 43200]"
         }
         "webhook_interval" => "Seconds between two rounds of the webhook worker [default: 60]",
         "log_format" => "Log lines as text or json [default: text]",

@@ -16,7 +16,10 @@ pub(crate) fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + u
 fn defaults_need_no_file() {
     let c = Config::load_with(None, env(&[])).unwrap();
     assert_eq!(c.listen.to_string(), "127.0.0.1:5001");
-    assert_eq!(c.database, PathBuf::from("data/regauth.db"));
+    assert_eq!(
+        c.database,
+        Location::Sqlite(PathBuf::from("data/regauth.db"))
+    );
     assert_eq!(c.keys_dir, PathBuf::from("keys"));
     assert_eq!(c.issuer, "regauth");
     assert_eq!(c.token_lifetime, 900);
@@ -96,6 +99,28 @@ fn dependency_proxies_from_file_and_environment() {
 }
 
 #[test]
+fn a_postgres_url_selects_postgres_and_a_path_sqlite() {
+    let url = "postgresql://regauth:pw@db.internal:5432/regauth?sslmode=require";
+    let c = Config::load_with(None, env(&[("REGAUTH_DATABASE", url)])).unwrap();
+    assert!(
+        matches!(c.database, Location::Postgres(_)),
+        "{:?}",
+        c.database
+    );
+    assert!(!format!("{c:?}").contains("pw"), "no password in {c:?}");
+    let c = Config::load_with(None, env(&[("REGAUTH_DATABASE", "/srv/regauth.db")])).unwrap();
+    assert_eq!(
+        c.database,
+        Location::Sqlite(PathBuf::from("/srv/regauth.db"))
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("regauth.toml");
+    std::fs::write(&file, "database = \"postgres://app@db/regauth\"\n").unwrap();
+    let c = Config::load_with(Some(&file), env(&[])).unwrap();
+    assert_eq!(c.database.to_string(), "postgres://app@db:5432/regauth");
+}
+
+#[test]
 fn errors_name_the_key() {
     let cases = [
         ("REGAUTH_LISTEN", "nowhere"),
@@ -104,6 +129,12 @@ fn errors_name_the_key() {
         ("REGAUTH_SIGNING_ALGORITHM", "HS256"),
         ("REGAUTH_X5C", "maybe"),
         ("REGAUTH_ISSUER", ""),
+        ("REGAUTH_DATABASE", ""),
+        ("REGAUTH_DATABASE", "mysql://db/regauth"),
+        (
+            "REGAUTH_DATABASE",
+            "postgres://db/regauth?sslmode=sometimes",
+        ),
     ];
     for (var, value) in cases {
         let err = Config::load_with(None, env(&[(var, value)])).unwrap_err();

@@ -99,6 +99,15 @@ impl Failures {
         }
     }
 
+    /// How long this client and username stay throttled at `now`, if they are. A
+    /// password sign-in asks before checking the password: a guessable secret must not be
+    /// checked at all while throttled, or the throttle would only slow guessing down.
+    pub fn throttled_for(&self, now: OffsetDateTime) -> Option<Duration> {
+        self.banned_until
+            .filter(|until| now < *until)
+            .map(|until| until - now)
+    }
+
     /// Whether this record says nothing any more at `now` (its window and ban are over), so
     /// forgetting it changes no answer.
     pub fn is_stale(&self, policy: &Policy, now: OffsetDateTime) -> bool {

@@ -130,3 +130,21 @@ fn a_log_window_logs_its_first_failure_and_summarises_the_rest_once() {
     assert_eq!(w.summary(), None);
     assert_eq!(w.record(window, at(200), false), (None, LogAction::LogThis));
 }
+
+#[test]
+fn throttled_for_tells_a_password_check_to_wait_without_counting() {
+    let mut f = Failures::new(at(0));
+    for s in 0..3 {
+        assert_eq!(f.throttled_for(at(s)), None, "under the limit");
+        f.fail(&policy(), at(s));
+    }
+    assert_eq!(f.throttled_for(at(3)), None, "not yet over the limit");
+    f.fail(&policy(), at(3));
+    assert_eq!(f.throttled_for(at(4)), Some(Duration::seconds(299)));
+    assert_eq!(
+        f.throttled_for(at(4)),
+        Some(Duration::seconds(299)),
+        "asking counts nothing"
+    );
+    assert_eq!(f.throttled_for(at(303)), None, "the ban is over");
+}

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod registry_auth;
 pub mod throttle;
 pub mod tls;
+pub mod ui;
 pub mod webhook_client;
 
 use crate::app::ci_variables::CiSettings;
@@ -39,7 +40,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/jwt/certs.pem", web::get().to(keys::certificates))
         .route("/jwt/jwks.json", web::get().to(keys::jwks))
         .route("/auth/forward", web::route().to(forward_auth::check))
-        .configure(api::configure);
+        .configure(api::configure)
+        // Last: projects live at `/{path}`.
+        .configure(ui::configure);
 }
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
@@ -87,6 +90,11 @@ pub fn server_with_ops(
     let limit = network.request_timeout;
     let throttle = web::Data::new(throttle::LoginThrottle::new(network.throttle));
     spawn_flush(&throttle, service.app().clone());
+    // Reached over HTTPS (served so, or behind a proxy the external URL names), the web
+    // UI's cookies are never sent in clear.
+    let cookies = web::Data::new(ui::CookieSettings {
+        secure: ops.tls.is_some() || external.as_str().starts_with("https://"),
+    });
     let external = web::Data::new(external);
     let proxies = web::Data::new(network.trusted_proxies);
     let data = web::Data::new(service);
@@ -101,6 +109,7 @@ pub fn server_with_ops(
             .app_data(ci.clone())
             .app_data(metrics.clone())
             .app_data(readiness.clone())
+            .app_data(cookies.clone())
             .app_data(throttle.clone())
             .app_data(external.clone())
             .app_data(proxies.clone())

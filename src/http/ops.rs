@@ -3,6 +3,7 @@
 use super::health::Readiness;
 use super::tls::{CertResolver, TlsError};
 use crate::config::Config;
+use crate::storage::Location;
 use std::sync::Arc;
 
 /// TLS (unset: plain HTTP) and the readiness checks.
@@ -22,7 +23,11 @@ impl Ops {
         Ok(Ops {
             tls,
             readiness: Readiness {
-                database: Some(config.database.clone()),
+                // A PostgreSQL server has no file here to look at: the ping covers it.
+                database: match &config.database {
+                    Location::Sqlite(path) => Some(path.clone()),
+                    Location::Postgres(_) => None,
+                },
                 keys_dir: Some(config.keys_dir.clone()),
             },
         })

@@ -31,6 +31,8 @@ pub enum Surface {
     ForwardAuth,
     /// `/api/v4`.
     Api,
+    /// The web UI's `/users/sign_in`.
+    SignIn,
 }
 
 impl Surface {
@@ -39,6 +41,7 @@ impl Surface {
             Surface::Registry => "/jwt/auth",
             Surface::ForwardAuth => "/auth/forward",
             Surface::Api => "/api/v4",
+            Surface::SignIn => "/users/sign_in",
         }
     }
 }
@@ -132,6 +135,20 @@ impl LoginThrottle {
             verdict,
             log: action == LogAction::LogThis,
         }
+    }
+
+    /// How to answer a login of `username` from `client` that has not been checked yet:
+    /// `Some` (429) while they are throttled. Only sign-in asks: its secret is a password.
+    pub fn throttled(
+        &self,
+        client: IpAddr,
+        username: &str,
+        now: OffsetDateTime,
+    ) -> Option<Verdict> {
+        let key = (throttle_unit(client), self.hasher.hash_one(username));
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let retry_after = state.keys.get(&key)?.throttled_for(now)?;
+        Some(Verdict::Throttled { retry_after })
     }
 
     /// Log the summaries of windows that ended by `now` and forget what no longer matters;
@@ -295,6 +312,16 @@ pub fn failed_login(
         reason,
     };
     throttle.failed(&attempt, now)
+}
+
+/// Whether the request's client and `username` are throttled now (see
+/// [`LoginThrottle::throttled`]); never, when no throttle is set up.
+pub fn throttled_login(req: &HttpRequest, username: &str) -> Option<Verdict> {
+    let throttle = req.app_data::<web::Data<LoginThrottle>>()?;
+    let now = req
+        .app_data::<web::Data<TokenService>>()
+        .map_or_else(OffsetDateTime::now_utc, |s| s.app().now());
+    throttle.throttled(super::client::client_addr(req), username, now)
 }
 
 /// Put `Retry-After` on a throttled answer.

@@ -10,6 +10,8 @@ pub struct Step {
     pub name: &'static str,
     /// The SQLite statements.
     pub sqlite: &'static str,
+    /// The PostgreSQL statements.
+    pub postgres: &'static str,
 }
 
 /// Every step, oldest first; a database at version `n` has run the first `n`.
@@ -17,34 +19,47 @@ pub const STEPS: &[Step] = &[
     Step {
         name: "initial",
         sqlite: include_str!("migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("migrations/postgres/0001_initial.sql"),
     },
     Step {
         name: "users",
         sqlite: include_str!("migrations/sqlite/0002_users.sql"),
+        postgres: include_str!("migrations/postgres/0002_users.sql"),
     },
     Step {
         name: "ci_secrets",
         sqlite: include_str!("migrations/sqlite/0003_ci_secrets.sql"),
+        postgres: include_str!("migrations/postgres/0003_ci_secrets.sql"),
     },
     Step {
         name: "deploy_token_login",
         sqlite: include_str!("migrations/sqlite/0004_deploy_token_login.sql"),
+        postgres: include_str!("migrations/postgres/0004_deploy_token_login.sql"),
     },
     Step {
         name: "audit_webhooks",
         sqlite: include_str!("migrations/sqlite/0005_audit_webhooks.sql"),
+        postgres: include_str!("migrations/postgres/0005_audit_webhooks.sql"),
     },
     Step {
         name: "deploy_token_repositories",
         sqlite: include_str!("migrations/sqlite/0006_deploy_token_repositories.sql"),
+        postgres: include_str!("migrations/postgres/0006_deploy_token_repositories.sql"),
     },
     Step {
         name: "last_used",
         sqlite: include_str!("migrations/sqlite/0007_last_used.sql"),
+        postgres: include_str!("migrations/postgres/0007_last_used.sql"),
     },
     Step {
         name: "web_ui",
         sqlite: include_str!("migrations/sqlite/0008_web_ui.sql"),
+        postgres: include_str!("migrations/postgres/0008_web_ui.sql"),
+    },
+    Step {
+        name: "ids_never_reused",
+        sqlite: include_str!("migrations/sqlite/0009_ids_never_reused.sql"),
+        postgres: include_str!("migrations/postgres/0009_ids_never_reused.sql"),
     },
 ];
 

@@ -1,15 +1,17 @@
 //! Storage: the only module that speaks SQL. A use case asks the [`Store`] for one read or
 //! one write transaction and works through the handle it is given ([`Reads`], [`Writes`]):
 //! typed operations returning domain types and [`StorageError`], never a driver type.
-//! Each backend is a sibling module (`sqlite`) implementing the same small traits;
-//! everything is synchronous, and async callers run it on the blocking pool.
+//! Each backend is a sibling module (`sqlite`, `postgres`) implementing the same small
+//! traits; everything is synchronous, and async callers run it on the blocking pool.
 
 pub mod accounts;
 pub mod audit;
 pub mod health;
 pub mod lifecycle;
+mod location;
 pub mod migrations;
 pub mod namespaces;
+pub mod postgres;
 pub mod sqlite;
 pub mod tokens;
 pub mod usage;
@@ -19,13 +21,12 @@ pub mod webhooks;
 pub use accounts::{AccountReads, AccountWrites};
 pub use audit::{AuditReads, AuditWrites};
 pub use lifecycle::{GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges};
+pub use location::{Location, PostgresUrl};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
 pub use usage::{UsageWrites, UsedToken};
 pub use users::{NewPersonalToken, UserReads, UserWrites};
 pub use webhooks::{WebhookReads, WebhookWrites};
-
-use std::path::Path;
 
 /// What a read transaction offers: every lookup, no change.
 pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed + Managed {}
@@ -89,6 +90,22 @@ pub enum StorageError {
     /// A stored value does not parse (the file was edited by hand or is corrupt).
     #[error("corrupt value in column {0}")]
     Corrupt(&'static str),
+    /// The certificates trusted for the database server's TLS certificate could not be read.
+    #[error("cannot read database certificates {path}: {message}")]
+    Certificates {
+        /// The file (the URL's `sslrootcert`).
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A migration step left the data inconsistent: it was rolled back.
+    #[error("migration {step} failed: {message}")]
+    Migration {
+        /// The step's name.
+        step: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The database was migrated by a newer regauth: using it could lose or misread data.
     #[error(
         "the database schema is at version {found}, but this regauth knows versions up to \
@@ -102,6 +119,12 @@ pub enum StorageError {
     },
 }
 
+impl From<r2d2::Error> for StorageError {
+    fn from(e: r2d2::Error) -> Self {
+        StorageError::Unavailable(BackendError::new(e))
+    }
+}
+
 /// A driver's error, kept opaque so that no driver type reaches the use cases.
 #[derive(Debug)]
 pub struct BackendError(Box<dyn std::error::Error + Send + Sync>);
@@ -113,10 +136,26 @@ impl BackendError {
     }
 }
 
+/// The error and each of its causes, `: `-separated: PostgreSQL's driver says only "db
+/// error" itself and keeps the server's words in its cause.
 impl std::fmt::Display for BackendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        write_chain(&*self.0, f)
     }
+}
+
+/// Write `e` and its causes (a cause its parent already quotes is not repeated).
+fn write_chain(e: &dyn std::error::Error, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    let mut shown = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !shown.contains(&text) {
+            shown = format!("{shown}: {text}");
+        }
+        cause = c.source();
+    }
+    f.write_str(&shown)
 }
 
 /// The database, whichever backend holds it. Cheap to clone (a shared pool).
@@ -129,15 +168,19 @@ pub struct Store {
 #[derive(Clone)]
 enum Backend {
     Sqlite(sqlite::Database),
+    Postgres(postgres::Database),
 }
 
 impl Store {
-    /// Open (creating if needed) the SQLite database at `path` and bring its schema up to
-    /// date; a schema newer than this binary is refused.
-    pub fn open(path: &Path) -> Result<Store, StorageError> {
-        Ok(Store {
-            backend: Backend::Sqlite(sqlite::Database::open(path)?),
-        })
+    /// Open the database at `location` and bring its schema up to date (an SQLite file is
+    /// created if needed; a PostgreSQL database must exist); a schema newer than this
+    /// binary is refused.
+    pub fn open(location: &Location) -> Result<Store, StorageError> {
+        let backend = match location {
+            Location::Sqlite(path) => Backend::Sqlite(sqlite::Database::open(path)?),
+            Location::Postgres(url) => Backend::Postgres(postgres::Database::open(url)?),
+        };
+        Ok(Store { backend })
     }
 
     /// Run `read` in one read transaction: its lookups see one snapshot. Whatever `read`
@@ -148,6 +191,7 @@ impl Store {
     ) -> Result<T, E> {
         match &self.backend {
             Backend::Sqlite(db) => db.read(read),
+            Backend::Postgres(db) => db.read(read),
         }
     }
 
@@ -160,6 +204,7 @@ impl Store {
     ) -> Result<T, E> {
         match &self.backend {
             Backend::Sqlite(db) => db.write(write),
+            Backend::Postgres(db) => db.write(write),
         }
     }
 }

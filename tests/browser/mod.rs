@@ -4,6 +4,8 @@
 //! the blocking helpers of `tests/support` (skopeo, the CLI).
 #![allow(dead_code)]
 
+pub mod ui;
+
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::fs::File;
@@ -18,7 +20,8 @@ pub const TOOLS: &[(&str, &str)] = &[
 ];
 
 /// How `scripts/test` installs them.
-pub const INSTALL: &str = "scripts/test does: apt-get install -y chromium chromium-driver fonts-dejavu-core";
+pub const INSTALL: &str =
+    "scripts/test does: apt-get install -y chromium chromium-driver fonts-dejavu-core";
 
 /// Where every test saves its screenshots (inside `target/`, next to the test binaries).
 pub fn screenshot_dir() -> PathBuf {
@@ -67,7 +70,8 @@ impl Browser {
         let client = browser.rt.block_on(async {
             let started = Instant::now();
             loop {
-                let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+                let mut builder =
+                    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
                 match builder.capabilities(caps.clone()).connect(&url).await {
                     Ok(client) => break client,
                     // chromedriver takes a moment to listen.
@@ -128,7 +132,45 @@ impl Browser {
     pub fn find(&self, css: &str) -> Element {
         self.rt
             .block_on(self.c().find(Locator::Css(css)))
-            .unwrap_or_else(|e| panic!("no element {css:?} ({e}) on {}:\n{}", self.url(), self.text()))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "no element {css:?} ({e}) on {}:\n{}",
+                    self.url(),
+                    self.text()
+                )
+            })
+    }
+
+    /// Wait (up to 20 s) until an element matches `css`: a form post and its redirect may
+    /// still be under way when a click returns.
+    pub fn wait_for(&self, css: &str) -> Element {
+        let found = self.rt.block_on(
+            self.c()
+                .wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(css)),
+        );
+        found.unwrap_or_else(|e| {
+            panic!(
+                "{css:?} never appeared ({e}) on {}:\n{}",
+                self.url(),
+                self.text()
+            )
+        })
+    }
+
+    /// Wait (up to 20 s) until the page's URL is `url`.
+    pub fn wait_for_url(&self, url: &str) {
+        let started = Instant::now();
+        while self.url() != url {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "never reached {url}; at {}:\n{}",
+                self.url(),
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Whether any element matches `css`.
@@ -173,9 +215,8 @@ impl Browser {
     /// Click the link or button whose visible text is exactly `text`.
     pub fn click_text(&self, text: &str) {
         eprintln!("browser: click {text:?}");
-        let xpath = format!(
-            "//*[self::a or self::button or self::summary][normalize-space(.)='{text}']"
-        );
+        let xpath =
+            format!("//*[self::a or self::button or self::summary][normalize-space(.)='{text}']");
         let el = self
             .rt
             .block_on(self.c().find(Locator::XPath(&xpath)))
@@ -199,6 +240,15 @@ impl Browser {
             let id = el.attr("id").await.ok().flatten().unwrap_or_default();
             let tag = el.tag_name().await.unwrap_or_default();
             format!("{tag}#{id}")
+        })
+    }
+
+    /// Accept the confirmation dialog the page opened (our script's `confirm`); its text.
+    pub fn accept_dialog(&self) -> String {
+        self.rt.block_on(async {
+            let text = self.c().get_alert_text().await.expect("a dialog is open");
+            self.c().accept_alert().await.expect("accept the dialog");
+            text
         })
     }
 
@@ -276,4 +326,3 @@ fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
-

@@ -2,8 +2,12 @@
 //! create namespaces and tokens and to verify issued JWTs with the published certificate.
 #![allow(dead_code)]
 
+#[path = "../backend/mod.rs"]
+pub mod backend;
 pub mod forward;
+pub mod ui;
 
+use backend::TestDatabase;
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::{App, ManualClock};
@@ -35,6 +39,8 @@ pub struct TestServer {
     pub app: App,
     pub clock: Arc<ManualClock>,
     pub http: reqwest::blocking::Client,
+    /// The database the server keeps its data in (REGAUTH_TEST_DATABASE chooses the engine).
+    pub db: TestDatabase,
     handle: actix_web::dev::ServerHandle,
     dir: tempfile::TempDir,
 }
@@ -103,9 +109,10 @@ impl TestServer {
 
     fn launch(keys: KeyOptions, forward: ForwardOptions, network: Network) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
+        let db = TestDatabase::new(dir.path(), "regauth.db");
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            database: dir.path().join("regauth.db"),
+            database: db.location(),
             keys_dir: dir.path().join("keys"),
             signing_algorithm: keys.algorithm,
             x5c: keys.x5c,
@@ -149,14 +156,10 @@ impl TestServer {
             app,
             clock,
             http: reqwest::blocking::Client::new(),
+            db,
             handle,
             dir,
         }
-    }
-
-    /// The SQLite file the server keeps its data in (for checks of what is stored).
-    pub fn database(&self) -> std::path::PathBuf {
-        self.dir.path().join("regauth.db")
     }
 
     pub fn url(&self, path: &str) -> String {

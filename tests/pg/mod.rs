@@ -12,8 +12,8 @@ use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Where Debian's `postgresql` package puts the server programs.
@@ -28,6 +28,7 @@ pub struct Cluster {
     port: u16,
     run_as: Option<&'static str>,
     next_db: AtomicU32,
+    admin: Mutex<Option<postgres::Client>>,
 }
 
 /// The cluster of this test binary, started on first use.
@@ -71,6 +72,7 @@ impl Cluster {
             bin,
             run_as,
             next_db: AtomicU32::new(0),
+            admin: Mutex::new(None),
         };
         cluster.initdb(&pwfile);
         cluster.start_server();
@@ -79,11 +81,23 @@ impl Cluster {
     }
 
     /// A new, empty database owned by a new role with a password; its connection URL.
+    /// Made over one superuser connection kept for the purpose (a `psql` per statement
+    /// costs a process and a password exchange each, for every test).
     pub fn database(&self) -> String {
         let n = self.next_db.fetch_add(1, Ordering::Relaxed);
         let name = format!("t{}_{n}", std::process::id());
-        self.psql(&format!("CREATE ROLE {name} LOGIN PASSWORD 'pw-{name}'"));
-        self.psql(&format!("CREATE DATABASE {name} OWNER {name}"));
+        let mut admin = self.admin.lock().unwrap_or_else(|e| e.into_inner());
+        let admin = admin.get_or_insert_with(|| {
+            postgres::Client::connect(&self.superuser_url(), postgres::NoTls)
+                .expect("connect to the test cluster as its superuser")
+        });
+        // Two statements: CREATE DATABASE cannot share an (implicit) transaction.
+        for sql in [
+            format!("CREATE ROLE {name} LOGIN PASSWORD 'pw-{name}'"),
+            format!("CREATE DATABASE {name} OWNER {name}"),
+        ] {
+            admin.batch_execute(&sql).expect("create a test database");
+        }
         format!("postgres://{name}:pw-{name}@127.0.0.1:{}/{name}", self.port)
     }
 
@@ -115,12 +129,30 @@ impl Cluster {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// The data directory: a copy of one made by `initdb` once per target directory (initdb
+    /// is most of a cluster's start-up, and the suite starts one cluster per test binary).
     fn initdb(&self, pwfile: &Path) {
+        let data = self.dir.join("data");
+        let version = self.bin.parent().and_then(|p| p.file_name());
+        let version = version.map(|v| v.to_string_lossy()).unwrap_or_default();
+        let template =
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pg-template-{version}"));
+        if template.join("PG_VERSION").exists() {
+            copy_tree(&template, &data);
+            return;
+        }
         let out = self
             .command("initdb")
             .arg("-D")
-            .arg(self.dir.join("data"))
-            .args(["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"])
+            .arg(&data)
+            .args([
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                // No fsync of the new files: the server runs with fsync=off anyway.
+                "--no-sync",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()))
             .stdout(Stdio::null())
             .output()
@@ -130,6 +162,12 @@ impl Cluster {
             "initdb failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // Published by a rename, so a binary starting meanwhile never copies half of it.
+        let partial = template.with_extension(std::process::id().to_string());
+        copy_tree(&data, &partial);
+        if std::fs::rename(&partial, &template).is_err() {
+            let _ = std::fs::remove_dir_all(&partial);
+        }
     }
 
     fn start_server(&self) {
@@ -162,6 +200,10 @@ impl Cluster {
     }
 
     /// Stop the server and remove the cluster once this process has exited.
+    #[expect(
+        clippy::zombie_processes,
+        reason = "the watchdog must outlive this process; init reaps it"
+    )]
     fn watchdog(&self) {
         let pg_ctl = self.bin.join("pg_ctl");
         let data = self.dir.join("data");
@@ -171,7 +213,11 @@ impl Cluster {
                 pg_ctl.display(),
                 data.display()
             ),
-            None => format!("{} -D {} -m immediate -w stop", pg_ctl.display(), data.display()),
+            None => format!(
+                "{} -D {} -m immediate -w stop",
+                pg_ctl.display(),
+                data.display()
+            ),
         };
         let script = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {dir}",
@@ -198,6 +244,22 @@ impl Cluster {
             None => Command::new(path),
         }
     }
+}
+
+/// `cp -a`: owners and modes kept (the data directory belongs to the server's user).
+fn copy_tree(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("run cp");
+    assert!(
+        status.success(),
+        "cp -a {} {} failed",
+        from.display(),
+        to.display()
+    );
 }
 
 fn is_root() -> bool {

@@ -8,6 +8,8 @@
 // Several test binaries include this module and each uses a different part of it.
 #![allow(dead_code)]
 
+#[path = "../backend/mod.rs"]
+pub mod backend;
 pub mod certs;
 pub mod clients;
 pub mod flows;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use super::backend::TestDatabase;
 use super::clients::Clients;
 use super::{Run, read_text, run};
 
@@ -104,6 +105,8 @@ pub struct Regauth {
     pub keys_dir: PathBuf,
     /// Directory holding `certs.pem` and `jwks.json`: all a registry is given.
     pub public_dir: PathBuf,
+    /// The database (REGAUTH_TEST_DATABASE chooses the engine).
+    pub db: TestDatabase,
 }
 
 impl Regauth {
@@ -112,12 +115,10 @@ impl Regauth {
     pub fn start(dir: &Path, signing: Signing, extra_env: &[(&'static str, &str)]) -> Regauth {
         let keys_dir = dir.join("keys");
         let public_dir = dir.join("public");
+        let db = TestDatabase::new(dir, "data/regauth.db");
         let mut env = vec![
             ("REGAUTH_LISTEN", "127.0.0.1:0".to_owned()),
-            (
-                "REGAUTH_DATABASE",
-                path_string(&dir.join("data/regauth.db")),
-            ),
+            ("REGAUTH_DATABASE", db.value.clone()),
             ("REGAUTH_KEYS_DIR", path_string(&keys_dir)),
             ("REGAUTH_PUBLIC_KEYS_DIR", path_string(&public_dir)),
             ("REGAUTH_ISSUER", "regauth".to_owned()),
@@ -170,6 +171,7 @@ impl Regauth {
             scheme: if scheme == "https" { "https" } else { "http" },
             keys_dir,
             public_dir,
+            db,
         };
         regauth.wait_healthy();
         regauth
@@ -206,6 +208,16 @@ impl Regauth {
                 .args(args)
                 .envs(self.env.iter().map(|(key, value)| (*key, value))),
             None,
+        )
+    }
+
+    /// Runs `regauth ARGS…` feeding `stdin` (a password), with this server's environment.
+    pub fn cli_input(&self, args: &[&str], stdin: &str) -> Run {
+        run(
+            Command::new(env!("CARGO_BIN_EXE_regauth"))
+                .args(args)
+                .envs(self.env.iter().map(|(key, value)| (*key, value))),
+            Some(stdin),
         )
     }
 

@@ -1,5 +1,5 @@
 //! Changing and removing groups, projects and users in SQLite. The statements are plain
-//! SQL (PostgreSQL runs the same, with `?1` for `?1`); each removal deletes the rows that
+//! SQL (PostgreSQL runs the same, with `$1` for `?1`); each removal deletes the rows that
 //! reference the removed one first, so the foreign keys hold at every step.
 
 use super::Tx;

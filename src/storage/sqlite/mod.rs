@@ -13,7 +13,7 @@ mod webhooks;
 use super::migrations;
 use super::{BackendError, Reads, StorageError, Writes};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -21,12 +21,6 @@ use time::OffsetDateTime;
 impl From<rusqlite::Error> for StorageError {
     fn from(e: rusqlite::Error) -> Self {
         StorageError::Database(BackendError::new(e))
-    }
-}
-
-impl From<r2d2::Error> for StorageError {
-    fn from(e: r2d2::Error) -> Self {
-        StorageError::Unavailable(BackendError::new(e))
     }
 }
 
@@ -58,7 +52,7 @@ impl Database {
             .max_size(8)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        migrate(&mut *pool.get()?)?;
+        migrate(path)?;
         Ok(Database { pool })
     }
 
@@ -98,17 +92,35 @@ impl Database {
     }
 }
 
-/// Run the steps this database has not seen yet, each in its own transaction;
-/// `PRAGMA user_version` records how many have run.
-fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (version, step) in migrations::pending(found)? {
-        let tx = conn.transaction()?;
+/// Run the steps this database has not seen yet on a connection of its own; `PRAGMA
+/// user_version` records how many have run. Each step runs in an immediate transaction that
+/// reads the version again first, so two processes opening a new database at once run each
+/// step once. Foreign keys are not enforced during a step (a table rebuild drops a table
+/// that others refer to, and SQLite only allows switching enforcement outside a
+/// transaction); `PRAGMA foreign_key_check` proves every reference before the step commits.
+fn migrate(path: &Path) -> Result<(), StorageError> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let Some((version, step)) = migrations::pending(found)?.next() else {
+            return Ok(());
+        };
         tx.execute_batch(step.sqlite)?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(StorageError::Migration {
+                step: step.name,
+                message: format!("a row of {table} refers to a row that does not exist"),
+            });
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 /// Stored form of an instant: Unix seconds.

@@ -1,9 +1,10 @@
-//! The SQLite backend: migrations, transactions, and the lookups the token path relies on.
+//! What only the SQLite backend does: its pragmas, its connections' state after a
+//! transaction, and the table rebuild that makes ids never come back on a database made
+//! before it. (tests/storage.rs checks the shared properties on both backends.)
 
 use super::*;
-use crate::domain::namespace::{RegistryAccess, Visibility};
-use crate::domain::token::{DEPLOY_TOKEN_PREFIX, Holder, PlainToken, TokenScopes};
-use crate::storage::{NewDeployToken, NewGroup, NewProject, Store};
+use crate::domain::namespace::Visibility;
+use crate::storage::{Location, NewGroup, Store};
 
 const NOW: OffsetDateTime = OffsetDateTime::UNIX_EPOCH;
 
@@ -32,27 +33,7 @@ fn migrations_run_once_and_enable_wal_and_foreign_keys() {
     drop(conn);
     drop(db);
     // Reopening must not re-run the migrations (they would fail on existing tables).
-    Store::open(&path).unwrap();
-}
-
-#[test]
-fn a_schema_newer_than_the_binary_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("regauth.db");
-    drop(Store::open(&path).unwrap());
-    raw(&path).pragma_update(None, "user_version", 99).unwrap();
-    let refused = Store::open(&path).err().expect("a newer schema is refused");
-    assert!(
-        matches!(refused, StorageError::SchemaTooNew { found: 99, known } if known == migrations::STEPS.len()),
-        "{refused:?}"
-    );
-    let message = refused.to_string();
-    assert!(message.contains("version 99"), "{message}");
-    assert!(message.contains("newer regauth"), "{message}");
-    let version: i64 = raw(&path)
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, 99, "the refused database is left as it was");
+    Store::open(&Location::Sqlite(path.clone())).unwrap();
 }
 
 #[test]
@@ -84,96 +65,79 @@ fn transactions_always_end_and_a_failed_write_changes_nothing() {
 }
 
 #[test]
-fn repository_belongs_to_the_project_at_its_longest_prefix() {
+fn a_database_from_before_the_rebuild_keeps_its_rows_and_stops_reusing_ids() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Database::open(&dir.path().join("t.db")).unwrap();
-    let (p, q) = db
-        .write(|tx| {
-            let (p, q) = seed_projects(tx)?;
-            Ok::<_, StorageError>((p.id, q))
-        })
+    let path = dir.path().join("old.db");
+    let old = raw(&path);
+    // A database as the steps before the rebuild left it, with rows that refer to each other.
+    for step in &migrations::STEPS[..8] {
+        old.execute_batch(step.sqlite).unwrap();
+    }
+    old.execute_batch(
+        "PRAGMA user_version = 8;
+         INSERT INTO groups (id, path, name, visibility, created_at) VALUES (1, 'g', 'g', 'private', 0);
+         INSERT INTO projects (id, group_id, path, name, visibility, registry, created_at)
+             VALUES (1, 1, 'g/p', 'p', 'private', 'enabled', 0);
+         INSERT INTO deploy_tokens (id, project_id, name, username, digest, scopes, created_at)
+             VALUES (1, 1, 'a', 'gitlab+deploy-token-1', x'01', 'read_registry', 0),
+                    (2, 1, 'b', 'gitlab+deploy-token-2', x'02', 'read_registry', 0);
+         INSERT INTO refresh_tokens (digest, deploy_token_id, service, created_at)
+             VALUES (x'03', 2, 'container_registry', 0);
+         INSERT INTO deploy_token_secrets (deploy_token_id, nonce, ciphertext) VALUES (2, x'04', x'05');
+         DELETE FROM refresh_tokens; DELETE FROM deploy_token_secrets;
+         DELETE FROM deploy_tokens WHERE id = 2;",
+    )
+    .unwrap();
+    drop(old);
+    let db = Database::open(&path).unwrap();
+    let conn = db.pool.get().unwrap();
+    let version: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    let owner = |repo: &str| {
-        db.read(|tx| tx.project_for_repository(repo))
-            .unwrap()
-            .map(|f| f.id)
-    };
-    assert_eq!(owner("g/p"), Some(p));
-    assert_eq!(owner("g/p/web"), Some(p));
-    assert_eq!(owner("g/p/a/b/c"), Some(p));
-    assert_eq!(owner("g/sub/q/api"), Some(q));
-    assert_eq!(owner("g/sub"), None, "a group is not a project");
-    assert_eq!(owner("g/px"), None, "prefixes are whole path components");
-    assert_eq!(owner("other/p"), None);
-    assert_eq!(owner(&"a/".repeat(100)), None);
-}
-
-/// Groups `g`, `g/sub`; projects `g/p`, `g/sub/q`. Returns `g/p` and the id of `g/sub/q`.
-fn seed_projects(
-    tx: &mut dyn Writes,
-) -> Result<(crate::domain::namespace::Project, i64), StorageError> {
-    let group = |parent_id, path| NewGroup {
-        parent_id,
-        path,
-        name: path,
-        visibility: Visibility::Private,
-    };
-    let project = |group_id, path| NewProject {
-        group_id,
-        path,
-        name: path,
-        visibility: Visibility::Private,
-        registry: RegistryAccess::Enabled,
-    };
-    let g = tx.insert_group(&group(None, "g"), NOW)?;
-    let sub = tx.insert_group(&group(Some(g.id), "g/sub"), NOW)?;
-    let p = tx.insert_project(&project(g.id, "g/p"), NOW)?;
-    let q = tx.insert_project(&project(sub.id, "g/sub/q"), NOW)?;
-    Ok((p, q.id))
-}
-
-#[test]
-fn login_needs_the_secret_and_its_own_username() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::open(&dir.path().join("t.db")).unwrap();
-    let scopes = TokenScopes::parse(["read_registry"]).unwrap();
-    let (a, b) = (
-        PlainToken::generate(DEPLOY_TOKEN_PREFIX),
-        PlainToken::generate(DEPLOY_TOKEN_PREFIX),
-    );
-    let (token_a, token_b) = db
-        .write(|tx| {
-            let (p, _) = seed_projects(tx)?;
-            let holder = Holder::Project {
-                id: p.id,
-                path: p.path,
-            };
-            let mut add = |secret: &PlainToken| {
-                let new = NewDeployToken {
-                    holder: &holder,
-                    name: "ci",
-                    username: None,
-                    digest: &secret.digest(),
-                    scopes: &scopes,
-                    expires_at: None,
-                    repositories: None,
-                };
-                tx.insert_deploy_token(&new, NOW)
-            };
-            Ok::<_, StorageError>((add(&a)?, add(&b)?))
-        })
+    assert_eq!(version, migrations::STEPS.len());
+    let kept: String = conn
+        .query_row("SELECT t.name || '@' || p.path FROM deploy_tokens t JOIN projects p ON p.id = t.project_id", [], |r| r.get(0))
         .unwrap();
-    let login = |secret: &PlainToken, user: &str| {
-        db.read(|tx| tx.deploy_token_by_login(&secret.digest(), user))
-            .unwrap()
-    };
-    assert_eq!(login(&a, &token_a.username), Some(token_a.clone()));
-    assert_eq!(
-        login(&a, &token_b.username),
-        None,
-        "another token's username"
+    assert_eq!(kept, "a@g/p");
+    let sql: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'deploy_tokens'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(sql.contains("AUTOINCREMENT"), "{sql}");
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1, "enforcement is back on for the pool's connections");
+    let orphan = conn.execute(
+        "INSERT INTO projects (group_id, path, name, visibility, registry, created_at) VALUES (9, 'x', 'x', 'private', 'enabled', 0)",
+        [],
     );
-    let unknown = PlainToken::generate(DEPLOY_TOKEN_PREFIX);
-    assert_eq!(login(&unknown, &token_a.username), None);
-    assert_eq!(login(&b, &token_b.username), Some(token_b));
+    assert!(
+        orphan.is_err(),
+        "references are still enforced after the rebuild"
+    );
+    // An id deleted before the rebuild was never recorded; from the rebuild on, the
+    // largest id handed out is: delete the newest row and the next one still moves on.
+    conn.execute_batch(
+        "INSERT INTO deploy_tokens (project_id, name, username, digest, scopes, created_at)
+             VALUES (1, 'c', 'u', x'06', 'read_registry', 0);",
+    )
+    .unwrap();
+    let id: i64 = conn
+        .query_row("SELECT max(id) FROM deploy_tokens", [], |r| r.get(0))
+        .unwrap();
+    conn.execute("DELETE FROM deploy_tokens WHERE id = ?1", [id])
+        .unwrap();
+    conn.execute_batch(
+        "INSERT INTO deploy_tokens (project_id, name, username, digest, scopes, created_at)
+             VALUES (1, 'd', 'u', x'07', 'read_registry', 0);",
+    )
+    .unwrap();
+    let next: i64 = conn
+        .query_row("SELECT max(id) FROM deploy_tokens", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(next, id + 1, "the deleted id {id} is not handed out again");
 }

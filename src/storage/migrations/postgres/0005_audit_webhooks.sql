@@ -1,5 +1,7 @@
--- The PostgreSQL twin of sqlite/0005_audit_webhooks.sql (wired when the PostgreSQL backend
--- lands): the same tables, identity ids, instants as Unix seconds.
+-- Audit events: who did what to which entity, from where, when. Written by the use case
+-- that acted, in its transaction; never a secret or a digest. `author_kind` says whether a
+-- user (through `author_token_id`, when a token was used), the CLI, regauth itself or
+-- someone who did not sign in (failed sign-ins) acted.
 CREATE TABLE audit_events (
     id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     action           TEXT NOT NULL,
@@ -16,8 +18,11 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_created ON audit_events(created_at);
 
--- Claims: `SELECT … FOR UPDATE SKIP LOCKED` picks due rows no other worker is claiming,
--- then the same conditional UPDATE as on SQLite marks them.
+-- The webhook outbox: one row per webhook and notice, the body fixed when it is enqueued
+-- (no secret: the signing secret stays in the configuration). `notice_key` names the
+-- notice (`deploy_token:7:expiring:7d`), so the scan can enqueue a notice at most once.
+-- A worker claims a due row by setting `claimed_by`/`claimed_until`; a claim that ran out
+-- (its worker died) can be taken again.
 CREATE TABLE webhook_deliveries (
     id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     webhook          TEXT NOT NULL,

@@ -1,0 +1,333 @@
+//! The PostgreSQL backend: a pool of connections (the synchronous `postgres` driver under
+//! r2d2), each with its own cache of prepared statements. It owns connections and
+//! transactions; the area modules implement the storage traits on [`Tx`].
+//!
+//! How writes stay as safe as on SQLite, whose `BEGIN IMMEDIATE` makes every write
+//! transaction wait for the one before it: a use case reads its checks (a role, a username
+//! taken by a login of the other kind) and then writes what they guard, so a second writer
+//! must not slip in between. Every write transaction here first takes one transaction-level
+//! advisory lock ([`WRITE_LOCK`]) and runs at READ COMMITTED, where each statement sees
+//! everything committed before it started, so the checks read after the lock see every
+//! write that finished before it: the same order as SQLite, across every replica on the
+//! database. SERIALIZABLE would not do: a create that read a role before a concurrent
+//! demotion committed would be serialized before it and succeed, where SQLite (and the
+//! tests) judge it by the lowered role; and row locks (`FOR SHARE`) cannot lock the absence
+//! of a row, which the username check reads. Writes are rare and short next to token
+//! issuance, which only reads: read transactions take no lock and see one snapshot
+//! (REPEATABLE READ, READ ONLY).
+
+mod accounts;
+mod audit;
+mod lifecycle;
+mod namespaces;
+mod tls;
+mod tokens;
+mod usage;
+mod users;
+mod webhooks;
+
+pub use tokens::LOGIN_QUERY;
+
+use super::location::PostgresUrl;
+use super::migrations;
+use super::{BackendError, Reads, StorageError, Writes};
+use postgres::types::ToSql;
+use postgres::{Client, IsolationLevel, Row, Statement};
+use r2d2_postgres::PostgresConnectionManager;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// The advisory lock every write transaction (and the migration) holds until it ends. Its
+/// key is "regauth" in ASCII; advisory locks are per database, so regauth databases that
+/// share a server do not wait for each other.
+pub const WRITE_LOCK: i64 = 0x0072_6567_6175_7468;
+
+/// Connections per process: enough for the blocking threads that run transactions.
+const POOL_SIZE: u32 = 16;
+
+impl From<postgres::Error> for StorageError {
+    fn from(e: postgres::Error) -> Self {
+        StorageError::Database(BackendError::new(e))
+    }
+}
+
+/// A PostgreSQL database: a pool of connections to it.
+#[derive(Clone)]
+pub struct Database {
+    pool: Arc<Pool>,
+}
+
+/// The pool, closed on a thread of its own: the driver closes a connection by blocking on
+/// its own small runtime, which panics on a thread that drives an async runtime (where
+/// actix drops the application when a server stops).
+struct Pool(Option<r2d2::Pool<Manager>>);
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            // Joined, so every connection is closed before the store is gone.
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
+}
+
+impl Database {
+    fn pool(&self) -> &r2d2::Pool<Manager> {
+        self.pool
+            .0
+            .as_ref()
+            .expect("the pool lives until the last handle drops")
+    }
+}
+
+/// Opens connections for the pool: r2d2_postgres's manager, plus an empty statement cache
+/// per connection.
+struct Manager(PostgresConnectionManager<MakeRustlsConnect>);
+
+/// A pooled connection and the statements prepared on it (a prepared statement belongs to
+/// its connection's session, so the cache lives and dies with the connection).
+pub struct Conn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+/// Why the pool could not connect, in the server's words: r2d2 keeps only an error's
+/// text, and the driver's own text is just "db error".
+#[derive(Debug)]
+pub struct ConnectError(BackendError);
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<Conn, ConnectError> {
+        Ok(Conn {
+            client: self
+                .0
+                .connect()
+                .map_err(|e| ConnectError(BackendError::new(e)))?,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectError> {
+        self.0
+            .is_valid(&mut conn.client)
+            .map_err(|e| ConnectError(BackendError::new(e)))
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
+
+/// The handle a transaction's closure works through.
+pub struct Tx<'c> {
+    tx: postgres::Transaction<'c>,
+    statements: &'c mut HashMap<&'static str, Statement>,
+}
+
+impl Database {
+    /// Connect to the database at `url` and bring its schema up to date. The first
+    /// connection is made directly, so a wrong password or host fails at once with the
+    /// server's own message.
+    pub fn open(url: &PostgresUrl) -> Result<Database, StorageError> {
+        let tls = tls::connector(url)?;
+        let manager = Manager(PostgresConnectionManager::new(url.config.clone(), tls));
+        // On a thread of its own, like every drop of a connection (see [`Pool`]).
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let mut first = r2d2::ManageConnection::connect(&manager)
+                        .map_err(|e| StorageError::Unavailable(e.0))?;
+                    migrate(&mut first.client)
+                })
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })?;
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            // Connections are made when needed, so a CLI command opens one, not sixteen.
+            .min_idle(Some(0))
+            // During an outage a request fails within seconds rather than hanging.
+            .connection_timeout(Duration::from_secs(5))
+            // No test query on every checkout (a round trip per transaction): a connection
+            // the server closed fails one transaction and is then dropped (`has_broken`).
+            .test_on_check_out(false)
+            .build_unchecked(manager);
+        Ok(Database {
+            pool: Arc::new(Pool(Some(pool))),
+        })
+    }
+
+    /// Run `read` in one REPEATABLE READ, READ ONLY transaction: its lookups see one
+    /// snapshot, and take no lock.
+    pub fn read<T, E: From<StorageError>>(
+        &self,
+        read: impl FnOnce(&mut dyn Reads) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.transaction(begin_read, |tx| read(tx))
+    }
+
+    /// Run `write` in one READ COMMITTED transaction holding [`WRITE_LOCK`] (the module's
+    /// comment says why): committed if it returns `Ok`, rolled back otherwise.
+    pub fn write<T, E: From<StorageError>>(
+        &self,
+        write: impl FnOnce(&mut dyn Writes) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.transaction(begin_write, |tx| {
+            tx.run("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+            write(tx)
+        })
+    }
+
+    /// Begin a transaction with `begin` on a pooled connection, run `body`, commit if it
+    /// returned `Ok`. Dropping the transaction (on an error or a panic) rolls it back.
+    ///
+    /// A connection the server closed while it sat in the pool (a restart, a failover, an
+    /// idle timeout) fails at BEGIN, before `body` ran: it is dropped (r2d2 sees it closed)
+    /// and the next one is tried, so a restarted server costs no failed request and the
+    /// pool needs no test query on every checkout.
+    fn transaction<T, E: From<StorageError>>(
+        &self,
+        begin: fn(&mut Client) -> Result<postgres::Transaction<'_>, postgres::Error>,
+        body: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let mut body = Some(body);
+        let mut stale = 0;
+        loop {
+            let mut conn = self.pool().get().map_err(StorageError::from)?;
+            let Conn { client, statements } = &mut *conn;
+            let failed = match begin(client) {
+                Ok(tx) => {
+                    let mut handle = Tx { tx, statements };
+                    let body = body.take().expect("the body runs at most once");
+                    let value = body(&mut handle)?;
+                    handle.tx.commit().map_err(StorageError::from)?;
+                    return Ok(value);
+                }
+                Err(e) => e,
+            };
+            if !client.is_closed() || stale == POOL_SIZE {
+                return Err(StorageError::from(failed).into());
+            }
+            stale += 1;
+        }
+    }
+}
+
+/// BEGIN of a read transaction.
+fn begin_read(client: &mut Client) -> Result<postgres::Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+}
+
+/// BEGIN of a write transaction (READ COMMITTED even where the server's default differs).
+fn begin_write(client: &mut Client) -> Result<postgres::Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
+}
+
+/// Run the steps this database has not seen yet, all in one transaction holding the write
+/// lock (so replicas starting together migrate once, and no write sees half a schema);
+/// `schema_version` records how many have run. A newer schema is refused and nothing is
+/// changed.
+fn migrate(client: &mut Client) -> Result<(), StorageError> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+             id       INT PRIMARY KEY CHECK (id = 1),
+             version  BIGINT NOT NULL
+         );
+         INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;",
+    )?;
+    let found: i64 = tx
+        .query_one("SELECT version FROM schema_version", &[])?
+        .try_get(0)?;
+    for (version, step) in migrations::pending(found)? {
+        tx.batch_execute(step.postgres)?;
+        let version = i64::try_from(version).map_err(|_| StorageError::Corrupt("version"))?;
+        tx.execute("UPDATE schema_version SET version = $1", &[&version])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Parameters of a statement.
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl Tx<'_> {
+    /// The statement for `sql`, prepared once per connection.
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, StorageError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.tx.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// Every row `sql` returns.
+    fn rows(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, StorageError> {
+        let statement = self.prepared(sql)?;
+        Ok(self.tx.query(&statement, params)?)
+    }
+
+    /// The row `sql` returns, if any (an error if more than one).
+    fn row(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, StorageError> {
+        let statement = self.prepared(sql)?;
+        Ok(self.tx.query_opt(&statement, params)?)
+    }
+
+    /// The one row `sql` returns.
+    fn one(&mut self, sql: &'static str, params: Params<'_>) -> Result<Row, StorageError> {
+        let statement = self.prepared(sql)?;
+        Ok(self.tx.query_one(&statement, params)?)
+    }
+
+    /// Run `sql`; the number of rows it touched.
+    fn run(&mut self, sql: &'static str, params: Params<'_>) -> Result<u64, StorageError> {
+        let statement = self.prepared(sql)?;
+        Ok(self.tx.execute(&statement, params)?)
+    }
+}
+
+/// Stored form of an instant: Unix seconds.
+fn to_unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+/// Read back an instant stored by [`to_unix`].
+fn from_unix(secs: i64) -> Result<OffsetDateTime, StorageError> {
+    OffsetDateTime::from_unix_timestamp(secs).map_err(|_| StorageError::Corrupt("instant"))
+}
+
+/// An optional instant stored by [`to_unix`].
+fn from_unix_opt(secs: Option<i64>) -> Result<Option<OffsetDateTime>, StorageError> {
+    secs.map(from_unix).transpose()
+}
+
+/// Parse a stored word column, naming the column if it does not parse.
+fn parse_column<T: std::str::FromStr>(
+    column: &'static str,
+    text: String,
+) -> Result<T, StorageError> {
+    text.parse().map_err(|_| StorageError::Corrupt(column))
+}
