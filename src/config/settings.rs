@@ -20,9 +20,7 @@ const NOT_SETTINGS: &[&str] = &[
 pub fn help(key: &str) -> &'static str {
     match key {
         "listen" => "Address to listen on [default: 127.0.0.1:5001]",
-        "database" => {
-            "SQLite database file, or a postgres:// URL [default: data/regauth.db]"
-        }
+        "database" => "SQLite database file, or a postgres:// URL [default: data/regauth.db]",
         "keys_dir" => "Directory of the signing key and certificate [default: keys]",
         "issuer" => "JWT iss, the registry's auth.token.issuer [default: regauth]",
         "token_lifetime" => "Lifetime of registry tokens in seconds, 60 to 86400 [default: 900]",
