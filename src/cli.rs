@@ -3,12 +3,15 @@
 pub mod audit;
 pub mod events;
 pub mod keys;
+pub mod lists;
 pub mod namespaces;
+pub mod table;
 pub mod users;
 
 use crate::app::App;
 use crate::config::Config;
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::config::settings;
+use clap::{Arg, ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 pub use keys::KeysCommand;
 pub use namespaces::HolderArgs;
 use namespaces::{GroupCommand, ProjectCommand, TokenCommand};
@@ -25,6 +28,69 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Settings given as flags or in the environment, by variable name (filled by
+    /// [`Cli::from_matches`] from the options [`Cli::command_with_settings`] adds).
+    #[arg(skip)]
+    pub settings: Vec<(String, String)>,
+}
+
+impl Cli {
+    /// The command line: the derived commands plus a global `--KEY` option for every
+    /// setting, each showing its `REGAUTH_*` variable in `--help`.
+    pub fn command_with_settings() -> clap::Command {
+        let mut command = Cli::command();
+        for key in settings::setting_keys() {
+            command = command.arg(
+                Arg::new(key)
+                    .long(settings::flag_name(key))
+                    .env(settings::env_name(key))
+                    .hide_env_values(true)
+                    .value_name("VALUE")
+                    .global(true)
+                    .help_heading("Settings (flag > environment > config file > default)")
+                    .help(settings::help(key)),
+            );
+        }
+        command
+    }
+
+    /// The command in `matches` (parsed by [`Cli::command_with_settings`]), with the
+    /// settings given as flags or in the environment.
+    pub fn from_matches(matches: &ArgMatches) -> Cli {
+        let mut cli = Cli::from_arg_matches(matches).unwrap_or_else(|e| e.exit());
+        for key in settings::setting_keys() {
+            if let Some(value) = matches.get_one::<String>(key) {
+                cli.settings.push((settings::env_name(key), value.clone()));
+            }
+        }
+        cli
+    }
+
+    /// The configuration: file < environment < flags.
+    pub fn load_config(&self) -> Result<Config, crate::config::ConfigError> {
+        Config::load_with(self.config.as_deref(), |var| {
+            let given = self.settings.iter().find(|(name, _)| name == var);
+            given
+                .map(|(_, value)| value.clone())
+                .or_else(|| std::env::var(var).ok())
+        })
+    }
+}
+
+/// Warn about every `REGAUTH_*` variable that is no setting (a typo would otherwise be
+/// silently ignored).
+fn warn_unknown_variables() {
+    let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+    for (name, closest) in settings::unknown_variables(names) {
+        match closest {
+            Some(setting) => {
+                tracing::warn!(variable = %name, "unknown setting variable ignored; did you mean {setting}?")
+            }
+            None => {
+                tracing::warn!(variable = %name, "unknown setting variable ignored (see regauth --help)")
+            }
+        }
+    }
 }
 
 /// Top-level commands.
@@ -94,13 +160,14 @@ pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Run one command.
 pub fn run(cli: Cli) -> CliResult {
-    let config = Config::load(cli.config.as_deref())?;
+    let config = cli.load_config()?;
     run_with(cli, config)
 }
 
 /// Run one command with the configuration already loaded (`main` loads it first, to know
 /// the log format).
 pub fn run_with(cli: Cli, config: Config) -> CliResult {
+    warn_unknown_variables();
     match cli.command {
         Command::Serve => serve(config),
         Command::Keys(cmd) => keys::run(&config, cmd),

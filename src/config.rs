@@ -8,6 +8,7 @@ use crate::domain::session::SessionPolicy;
 use crate::jwt::Algorithm;
 use crate::storage::Location;
 use serde::Deserialize;
+use settings::env_name;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ mod forward;
 mod key_ring;
 pub mod network;
 pub mod ops;
+pub mod settings;
 mod webhooks;
 
 pub use key_ring::KeyRingSettings;
@@ -295,7 +297,7 @@ impl Config {
             k if key_ring::KEYS.contains(&k) => self.key_ring.set(k, value)?,
             _ if self.network.set(key, value)? => {}
             _ => {
-                let known = [KEYS, key_ring::KEYS, network::KEYS].concat().join(", ");
+                let known = settings::accepted_keys().join(", ");
                 return Err(format!("unknown key (known keys: {known})"));
             }
         }
@@ -353,11 +355,6 @@ fn session_seconds(value: &str) -> Result<time::Duration, String> {
         .filter(|s| (60..=30 * 86_400).contains(s))
         .map(time::Duration::seconds)
         .ok_or_else(|| format!("{value:?} is not a number of seconds from 60 to 2592000"))
-}
-
-/// `token_lifetime` → `REGAUTH_TOKEN_LIFETIME`.
-fn env_name(key: &str) -> String {
-    format!("REGAUTH_{}", key.to_ascii_uppercase())
 }
 
 fn non_empty(value: &str) -> Result<&str, String> {

@@ -1,17 +1,15 @@
 //! The `regauth` binary: parse the command line, start logging, dispatch.
 
-use clap::{CommandFactory, FromArgMatches};
 use regauth::cli::{Cli, audit};
-use regauth::config::Config;
 use regauth::config::ops::LogFormat;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    let command = Cli::command();
+    let command = Cli::command_with_settings();
     let matches = command.clone().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let cli = Cli::from_matches(&matches);
     // The configuration says how to log, so it is read first; its errors are printed below.
-    let config = Config::load(cli.config.as_deref());
+    let config = cli.load_config();
     start_logging(config.as_ref().map_or(LogFormat::Text, |c| c.log_format));
     let result = config.map_err(Into::into).and_then(|config| {
         // Writes are logged once they end, whether they worked or not.

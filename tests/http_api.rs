@@ -152,14 +152,24 @@ fn malformed_requests_are_json_4xx() {
         Body::None,
     );
     assert_eq!(r.status, 201);
-    for (method, path) in [
-        ("GET", "/nothing"),
-        ("PUT", "/user"),
-        ("GET", "/projects/1/nothing"),
-    ] {
+    for (method, path) in [("GET", "/nothing"), ("GET", "/projects/1/nothing")] {
         let r = call(&s, method, path, Auth::Private(&root), Body::None);
         assert_eq!(r.status, 404, "{method} {path}");
         assert_eq!(r.body, json!({"error": "404 Not Found"}));
+    }
+    // a known path asked with a method it does not take: 405, naming the methods it takes
+    for (method, path, allow) in [
+        ("PUT", "/user", "GET"),
+        ("PATCH", "/groups/1", "GET, PUT, DELETE"),
+        ("DELETE", "/projects", "GET, POST"),
+        ("POST", "/version", "GET"),
+        ("PUT", "/personal_access_tokens/1/rotate", "POST"),
+        ("POST", "/projects/1/members/all", "GET"),
+    ] {
+        let r = call(&s, method, path, Auth::Private(&root), Body::None);
+        assert_eq!(r.status, 405, "{method} {path}");
+        assert_eq!(r.body, json!({"error": "405 Not Allowed"}));
+        assert_eq!(r.header("allow"), allow, "{method} {path}");
     }
 }
 

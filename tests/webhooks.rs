@@ -182,7 +182,12 @@ fn a_revoked_deploy_token_is_announced_once() {
     let (deploy_id, _, _, _) = seed(&app);
     let worker = notifier(&app, "worker-a");
     app.revoke_deploy_token(deploy_id).unwrap();
-    app.revoke_deploy_token(deploy_id).unwrap();
+    // revoking again is refused and announces nothing
+    let again = app.revoke_deploy_token(deploy_id).unwrap_err();
+    assert_eq!(
+        again.to_string(),
+        format!("deploy token {deploy_id} was already revoked")
+    );
     worker.run_once().unwrap();
     // A revoked token gets no expiry notices either.
     clock.set(EXPIRY - Duration::days(7));

@@ -151,7 +151,7 @@ pub struct ProjectCreator<'t> {
     pub(super) brand: Brand<'t>,
 }
 
-fn require(role: Option<AccessLevel>, level: AccessLevel) -> Result<(), AccessError> {
+pub(super) fn require(role: Option<AccessLevel>, level: AccessLevel) -> Result<(), AccessError> {
     if role.is_some_and(|r| r >= level) {
         Ok(())
     } else {

@@ -1,12 +1,15 @@
 //! Administration: users (create with a password, make or unmake administrator, block and
-//! unblock) and the members of a group or project (add with a role, change, remove). Only
-//! administrators get the capabilities; the use cases take them, like those of
-//! [`super::guarded`], and run in the caller's transaction.
+//! unblock) and the members of a group or project (add with a role, change, remove). Users
+//! are managed by administrators only; a project's members by its Maintainers, a group's by
+//! its Owners (GitLab's defaults), and nobody gives or touches a role above their own. The
+//! use cases take the capabilities, like those of [`super::guarded`], and run in the
+//! caller's transaction.
 
 use super::AppError;
-use super::access::{AccessError, Brand, GroupAccess, ProjectAccess};
+use super::access::{AccessError, Brand, GroupAccess, ProjectAccess, require};
+use super::accounts::{apply_block, block_event};
 use super::acting::{Acting, Writing};
-use super::audit::event::{Action, Event};
+use super::audit::{Action, Event};
 use super::users::insert_user_checked;
 use crate::domain::password::PasswordHash;
 use crate::domain::role::{AccessLevel, MemberOf};
@@ -18,16 +21,55 @@ pub struct UserAdmin<'t> {
     brand: Brand<'t>,
 }
 
-/// Capability: manage the direct members of one group or project. Administrators only.
+/// Capability: manage the direct members of one group or project, up to a role.
 pub struct MemberManager<'t> {
     of: MemberOf,
+    /// The highest role the manager may give, change or take away: their own.
+    ceiling: AccessLevel,
     brand: Brand<'t>,
+}
+
+impl<'t> ProjectAccess<'t> {
+    /// A project's members: Maintainer+ manages them, up to their own role.
+    pub fn member_manager(&self) -> Result<MemberManager<'t>, AccessError> {
+        require(self.role, AccessLevel::Maintainer)?;
+        Ok(MemberManager {
+            of: MemberOf::Project {
+                id: self.project.id,
+                path: self.project.path.clone(),
+            },
+            ceiling: self.role.unwrap_or(AccessLevel::Maintainer),
+            brand: self.brand,
+        })
+    }
+}
+
+impl<'t> GroupAccess<'t> {
+    /// A group's members: Owners manage them.
+    pub fn member_manager(&self) -> Result<MemberManager<'t>, AccessError> {
+        require(self.role, AccessLevel::Owner)?;
+        let group = self.group();
+        Ok(MemberManager {
+            of: MemberOf::Group {
+                id: group.id,
+                path: group.path.clone(),
+            },
+            ceiling: AccessLevel::Owner,
+            brand: self.brand,
+        })
+    }
 }
 
 impl MemberManager<'_> {
     /// Where the members are.
     pub fn of(&self) -> &MemberOf {
         &self.of
+    }
+
+    /// Whether a role is within the manager's reach: a Maintainer neither gives nor
+    /// touches Owner.
+    fn allows(&self, level: AccessLevel) -> Result<(), AccessError> {
+        require(Some(self.ceiling), level)
     }
 }
 
@@ -48,35 +90,20 @@ impl<'t, S: Reads + ?Sized> Acting<'t, S> {
         })
     }
 
-    /// Managing a project's members: administrators only.
+    /// Managing a project's members (see [`ProjectAccess::member_manager`]).
     pub fn project_member_manager(
         &self,
         access: &ProjectAccess<'t>,
     ) -> Result<MemberManager<'t>, AccessError> {
-        self.require_admin()?;
-        Ok(MemberManager {
-            of: MemberOf::Project {
-                id: access.project.id,
-                path: access.project.path.clone(),
-            },
-            brand: self.brand(),
-        })
+        access.member_manager()
     }
 
-    /// Managing a group's members: administrators only.
+    /// Managing a group's members (see [`GroupAccess::member_manager`]).
     pub fn group_member_manager(
         &self,
         access: &GroupAccess<'t>,
     ) -> Result<MemberManager<'t>, AccessError> {
-        self.require_admin()?;
-        let group = access.group();
-        Ok(MemberManager {
-            of: MemberOf::Group {
-                id: group.id,
-                path: group.path.clone(),
-            },
-            brand: self.brand(),
-        })
+        access.member_manager()
     }
 
     /// Every user, by username.
@@ -98,16 +125,33 @@ impl<'t> Writing<'t> {
     /// their own). The username rules are the CLI's and the API's.
     pub fn create_user_as(
         &mut self,
-        _admin: &UserAdmin<'t>,
+        admin: &UserAdmin<'t>,
         username: &str,
         password: &str,
         is_admin: bool,
     ) -> Result<User, AccessError> {
+        self.create_account_as(admin, username, Some(password), is_admin)
+    }
+
+    /// Create a user, with a password for the web UI or (the API's way, for token-only
+    /// accounts) without one.
+    pub fn create_account_as(
+        &mut self,
+        _admin: &UserAdmin<'t>,
+        username: &str,
+        password: Option<&str>,
+        is_admin: bool,
+    ) -> Result<User, AccessError> {
         validate_username(username).map_err(|e| AppError::invalid("username", e))?;
-        let hash = PasswordHash::create(password).map_err(|e| AppError::invalid("password", e))?;
+        let hash = password
+            .map(PasswordHash::create)
+            .transpose()
+            .map_err(|e| AppError::invalid("password", e))?;
         let now = self.now();
         let user = insert_user_checked(self.tx, username, is_admin, now)?;
-        self.tx.set_password_hash(user.id, &hash)?;
+        if let Some(hash) = &hash {
+            self.tx.set_password_hash(user.id, hash)?;
+        }
         self.record(&Event::user(Action::UserCreated, &user))?;
         Ok(user)
     }
@@ -136,18 +180,10 @@ impl<'t> Writing<'t> {
         blocked: bool,
     ) -> Result<User, AccessError> {
         let user = self.other_user(username)?;
-        let at = blocked.then(|| self.now());
-        self.tx.set_blocked(user.id, at)?;
-        if blocked {
-            self.tx.delete_sessions_of(user.id)?;
-        }
-        let action = if blocked {
-            Action::UserBlocked
-        } else {
-            Action::UserUnblocked
-        };
-        self.record(&Event::user(action, &user))?;
-        Ok(User { blocked, ..user })
+        let now = self.now();
+        let user = apply_block(self.tx, user, blocked, now)?;
+        self.record(&block_event(&user))?;
+        Ok(user)
     }
 
     /// Give `username` a role here; someone who already has one is a conflict (change it
@@ -158,18 +194,15 @@ impl<'t> Writing<'t> {
         username: &str,
         level: AccessLevel,
     ) -> Result<User, AccessError> {
+        manager.allows(level)?;
         let user = self.named_user(username)?;
         if self.role_here(manager, &user)?.is_some() {
-            return Err(AppError::Conflict(format!("{username} is already a member")).into());
+            return Err(AppError::Exists(format!("{username} is already a member")).into());
         }
         let now = self.now();
         self.tx.set_membership(user.id, &manager.of, level, now)?;
-        self.record(&Event::member(
-            Action::MemberAdded,
-            &user,
-            &manager.of,
-            Some(level),
-        ))?;
+        let event = Event::member(Action::MemberAdded, &user, &manager.of, Some(level));
+        self.record(&event)?;
         Ok(user)
     }
 
@@ -180,18 +213,14 @@ impl<'t> Writing<'t> {
         username: &str,
         level: AccessLevel,
     ) -> Result<User, AccessError> {
+        manager.allows(level)?;
         let user = self.named_user(username)?;
-        if self.role_here(manager, &user)?.is_none() {
-            return Err(AccessError::NotFound("Member"));
-        }
+        let current = self.role_here(manager, &user)?;
+        manager.allows(current.ok_or(AccessError::NotFound("Member"))?)?;
         let now = self.now();
         self.tx.set_membership(user.id, &manager.of, level, now)?;
-        self.record(&Event::member(
-            Action::MemberChanged,
-            &user,
-            &manager.of,
-            Some(level),
-        ))?;
+        let event = Event::member(Action::MemberChanged, &user, &manager.of, Some(level));
+        self.record(&event)?;
         Ok(user)
     }
 
@@ -202,9 +231,9 @@ impl<'t> Writing<'t> {
         username: &str,
     ) -> Result<User, AccessError> {
         let user = self.named_user(username)?;
-        if !self.tx.remove_membership(user.id, &manager.of)? {
-            return Err(AccessError::NotFound("Member"));
-        }
+        let current = self.role_here(manager, &user)?;
+        manager.allows(current.ok_or(AccessError::NotFound("Member"))?)?;
+        self.tx.remove_membership(user.id, &manager.of)?;
         self.record(&Event::member(
             Action::MemberRemoved,
             &user,

@@ -172,10 +172,17 @@ impl App {
             .ok_or_else(|| not_found(id))
     }
 
-    /// Revoke a token: it stops working at once and stays recorded as revoked.
+    /// Revoke a token: it stops working at once and stays recorded as revoked. A token
+    /// revoked already is refused, so the operator learns nothing changed.
     pub fn revoke_deploy_token(&self, id: i64) -> Result<DeployToken, AppError> {
         let now = self.now();
         self.store().write(|tx| {
+            let token = tx.deploy_token_by_id(id)?.ok_or_else(|| not_found(id))?;
+            if token.revoked {
+                return Err(AppError::Conflict(format!(
+                    "deploy token {id} was already revoked"
+                )));
+            }
             let token = tx
                 .revoke_deploy_token(id, now)?
                 .ok_or_else(|| not_found(id))?;

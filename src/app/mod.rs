@@ -3,6 +3,7 @@
 //! HTTP handlers call it on the blocking pool.
 
 pub mod access;
+pub mod accounts;
 pub mod acting;
 pub mod admin;
 pub mod audit;
@@ -11,9 +12,14 @@ pub mod ci_variables;
 pub mod deploy_tokens;
 pub mod forward_auth;
 pub mod guarded;
+pub mod inventory;
 pub mod last_used;
+pub mod lifecycle;
+pub mod listing;
 pub mod lookup_cache;
+pub mod members;
 pub mod namespaces;
+pub mod personal_tokens;
 pub mod registry_auth;
 pub mod sealing;
 pub mod sessions;
@@ -80,6 +86,10 @@ pub enum AppError {
     /// Something already exists.
     #[error("{0}")]
     Conflict(String),
+    /// Something that must be unique exists already (a username, a membership): GitLab
+    /// answers these with 409, where a taken path is a 400.
+    #[error("{0}")]
+    Exists(String),
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),

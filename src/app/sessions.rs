@@ -150,12 +150,10 @@ fn session_caller<S: Reads + ?Sized>(
         .filter(|u| !u.blocked)
         .ok_or(AccessError::Unauthenticated)?;
     let memberships = tx.memberships(user.id)?;
-    Ok((
-        Caller {
-            user,
-            memberships,
-            token_id: None,
-        },
-        session,
-    ))
+    let caller = Caller {
+        user,
+        memberships,
+        token_id: None,
+    };
+    Ok((caller, session))
 }

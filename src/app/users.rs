@@ -107,11 +107,16 @@ impl App {
         })
     }
 
-    /// Revoke a personal access token: it stops working at once, its refresh tokens too.
+    /// Revoke a personal access token: it stops working at once, its refresh tokens too. One
+    /// revoked already is refused.
     pub fn revoke_personal_token(&self, id: i64) -> Result<PersonalAccessToken, AppError> {
         let now = self.now();
         let not_found = || AppError::NotFound(format!("personal access token {id} not found"));
         self.store().write(|tx| {
+            let token = tx.personal_token_by_id(id)?.ok_or_else(not_found)?;
+            if token.revoked {
+                return Err(super::personal_tokens::already_revoked(id));
+            }
             let token = tx.revoke_personal_token(id, now)?.ok_or_else(not_found)?;
             let user = tx.user_by_id(token.user_id)?.ok_or_else(not_found)?;
             let event = Event::personal_token(Action::PersonalTokenRevoked, &token, &user);
@@ -176,9 +181,7 @@ pub(super) fn insert_user_checked(
     now: time::OffsetDateTime,
 ) -> Result<User, AppError> {
     if tx.user_by_username(username)?.is_some() {
-        return Err(AppError::Conflict(format!(
-            "user {username} already exists"
-        )));
+        return Err(AppError::Exists(format!("user {username} already exists")));
     }
     if tx.deploy_token_login_taken(&login_key(username))? {
         let taken = UserError::UsernameOfDeployToken(username.to_owned());

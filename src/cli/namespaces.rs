@@ -1,9 +1,10 @@
 //! `regauth group …`, `regauth project …` and `regauth token …`: thin calls into
 //! [`crate::app`]. A new deploy-token secret is printed once, to its creator, and never again.
 
+use super::lists::{self, TokenState};
 use super::{CliResult, print_json};
 use crate::app::App;
-use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json, rfc3339};
+use crate::app::deploy_tokens::{CreateDeployToken, deploy_token_json};
 use crate::app::namespaces::HolderRef;
 use crate::domain::namespace::{RegistryAccess, Visibility};
 use clap::{Args, Subcommand};
@@ -21,6 +22,21 @@ pub enum GroupCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// List every group: id, path, name, visibility, created.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a group and its deploy tokens (refused if it holds subgroups or projects,
+    /// unless --recursive).
+    Delete {
+        /// Full path (or id).
+        path: String,
+        /// Delete its subgroups and projects, and all their deploy tokens, too.
+        #[arg(long)]
+        recursive: bool,
     },
 }
 
@@ -41,6 +57,47 @@ pub enum ProjectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List projects (every one, or those below a group).
+    List {
+        /// Only projects below this group (path).
+        #[arg(long)]
+        group: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a project: its deploy tokens stop working at once.
+    Delete {
+        /// Full path (or id).
+        path: String,
+    },
+}
+
+/// At most one of `--project` / `--group` (neither: the whole instance).
+#[derive(Args, Debug)]
+#[group(required = false, multiple = false)]
+pub struct OptionalHolder {
+    /// Only this project's tokens (path or id).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Only this group's own tokens (path or id).
+    #[arg(long)]
+    pub group: Option<String>,
+}
+
+/// At most one state filter of `token list`.
+#[derive(Args, Debug)]
+#[group(required = false, multiple = false)]
+pub struct StateFilter {
+    /// Only tokens that are neither revoked nor expired.
+    #[arg(long)]
+    pub active: bool,
+    /// Only expired tokens (not revoked).
+    #[arg(long)]
+    pub expired: bool,
+    /// Only revoked tokens.
+    #[arg(long)]
+    pub revoked: bool,
 }
 
 /// Exactly one of `--project` / `--group`.
@@ -93,18 +150,17 @@ pub enum TokenCommand {
         #[arg(long)]
         json: bool,
     },
-    /// List deploy tokens of a project or group.
+    /// List deploy tokens: the instance's, or a project's or group's.
     List {
         #[command(flatten)]
-        holder: HolderArgs,
-        /// Only tokens that are neither revoked nor expired.
-        #[arg(long)]
-        active: bool,
+        holder: OptionalHolder,
+        #[command(flatten)]
+        state: StateFilter,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Revoke a deploy token by id (it stops working at once).
+    /// Revoke a deploy token by id (it stops working at once; one revoked already fails).
     Revoke {
         /// Token id.
         id: i64,
@@ -112,11 +168,24 @@ pub enum TokenCommand {
 }
 
 pub(super) fn group(app: &App, cmd: GroupCommand) -> CliResult {
-    let GroupCommand::Create {
-        path,
-        visibility,
-        json,
-    } = cmd;
+    let (path, visibility, json) = match cmd {
+        GroupCommand::Create {
+            path,
+            visibility,
+            json,
+        } => (path, visibility, json),
+        GroupCommand::List { json } => return lists::groups(app, json),
+        GroupCommand::Delete { path, recursive } => {
+            let (g, removed) = app.delete_group(&path, recursive)?;
+            println!(
+                "deleted group {} with {} subgroup(s) and {} project(s), and their deploy tokens",
+                g.path,
+                removed.groups - 1,
+                removed.projects
+            );
+            return Ok(());
+        }
+    };
     let g = app.create_group(&path, visibility)?;
     if json {
         print_json(
@@ -129,12 +198,22 @@ pub(super) fn group(app: &App, cmd: GroupCommand) -> CliResult {
 }
 
 pub(super) fn project(app: &App, cmd: ProjectCommand) -> CliResult {
-    let ProjectCommand::Create {
-        path,
-        visibility,
-        registry,
-        json,
-    } = cmd;
+    let (path, visibility, registry, json) = match cmd {
+        ProjectCommand::Create {
+            path,
+            visibility,
+            registry,
+            json,
+        } => (path, visibility, registry, json),
+        ProjectCommand::List { group, json } => {
+            return lists::projects(app, group.as_deref(), json);
+        }
+        ProjectCommand::Delete { path } => {
+            let p = app.delete_project(&path)?;
+            println!("deleted project {} and its deploy tokens", p.path);
+            return Ok(());
+        }
+    };
     let p = app.create_project(&path, visibility, registry)?;
     if json {
         print_json(&serde_json::json!({
@@ -191,9 +270,9 @@ pub(super) fn token(app: &App, cmd: TokenCommand) -> CliResult {
         }
         TokenCommand::List {
             holder,
-            active,
+            state,
             json,
-        } => list_tokens(app, &holder, active, json)?,
+        } => list_tokens(app, &holder, &state, json)?,
         TokenCommand::Revoke { id } => {
             let t = app.revoke_deploy_token(id)?;
             println!("revoked deploy token {} ({})", t.id, t.username);
@@ -202,36 +281,18 @@ pub(super) fn token(app: &App, cmd: TokenCommand) -> CliResult {
     Ok(())
 }
 
-/// `token list`: JSON entities, or one tab-separated line a token with its state.
-fn list_tokens(app: &App, holder: &HolderArgs, active: bool, json: bool) -> CliResult {
-    let now = app.now();
-    let tokens = app.list_deploy_tokens(Some(holder.holder()), active)?;
-    if json {
-        let all: Vec<_> = tokens
-            .iter()
-            .map(|t| deploy_token_json(t, now, None))
-            .collect();
-        print_json(&serde_json::Value::Array(all));
-        return Ok(());
-    }
-    for t in &tokens {
-        let state = if t.revoked {
-            "revoked"
-        } else if t.is_expired(now) {
-            "expired"
-        } else {
-            "active"
-        };
-        let expires = t.expires_at.map_or("never".into(), rfc3339);
-        println!(
-            "{}\t{}\t{}\t{}\texpires {}\t{}",
-            t.id,
-            t.name,
-            t.username,
-            t.scopes.to_stored(),
-            expires,
-            state
-        );
-    }
-    Ok(())
+/// `token list`: the instance's tokens, or one holder's, in one state or any.
+fn list_tokens(app: &App, holder: &OptionalHolder, state: &StateFilter, json: bool) -> CliResult {
+    let only = match (state.active, state.expired, state.revoked) {
+        (true, _, _) => TokenState::Active,
+        (_, true, _) => TokenState::Expired,
+        (_, _, true) => TokenState::Revoked,
+        _ => TokenState::Any,
+    };
+    let holder = match (&holder.project, &holder.group) {
+        (Some(p), _) => Some(HolderRef::Project(p)),
+        (None, Some(g)) => Some(HolderRef::Group(g)),
+        (None, None) => None,
+    };
+    lists::deploy_tokens(app, holder, only, json)
 }

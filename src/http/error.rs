@@ -118,7 +118,9 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Invalid { .. } => ApiError::bad_request(e.to_string()),
             AppError::NotFound(m) => ApiError::not_found(m),
-            AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "CONFLICT", m),
+            AppError::Conflict(m) | AppError::Exists(m) => {
+                ApiError::new(StatusCode::CONFLICT, "CONFLICT", m)
+            }
             AppError::Storage(e) => ApiError::database(&e),
             AppError::Sealing(e) => ApiError::internal(&e),
         }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backup;
 pub mod bulk;
 pub mod health;
+pub mod lifecycle;
 mod location;
 pub mod migrations;
 pub mod namespaces;
@@ -21,6 +22,7 @@ pub mod webhooks;
 
 pub use accounts::{AccountReads, AccountWrites};
 pub use audit::{AuditReads, AuditWrites};
+pub use lifecycle::{GroupChanges, LifecycleReads, LifecycleWrites, ProjectChanges};
 pub use location::{Location, PostgresUrl};
 pub use namespaces::{NamespaceReads, NamespaceWrites, NewGroup, NewProject};
 pub use tokens::{DeployTokenReads, DeployTokenWrites, NewDeployToken, StoredSecret};
@@ -29,28 +31,31 @@ pub use users::{NewPersonalToken, UserReads, UserWrites};
 pub use webhooks::{WebhookReads, WebhookWrites};
 
 /// What a read transaction offers: every lookup, no change.
-pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads {}
+pub trait Reads: NamespaceReads + DeployTokenReads + UserReads + Observed + Managed {}
 
-impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + AccountReads> Reads for T {}
+impl<T: NamespaceReads + DeployTokenReads + UserReads + Observed + Managed> Reads for T {}
 
 /// What a write transaction offers: every lookup and every change.
 pub trait Writes:
-    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + UsageWrites + AccountWrites
+    Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed + UsageWrites
 {
 }
 
-impl<
-    T: Reads
-        + NamespaceWrites
-        + DeployTokenWrites
-        + UserWrites
-        + Recorded
-        + UsageWrites
-        + AccountWrites,
-> Writes for T
+impl<T> Writes for T where
+    T: Reads + NamespaceWrites + DeployTokenWrites + UserWrites + Recorded + Changed + UsageWrites
 {
 }
 
+/// The lookups of accounts (passwords, sessions, listings) and of the lifecycle endpoints.
+pub trait Managed: AccountReads + LifecycleReads {}
+
+impl<T: AccountReads + LifecycleReads> Managed for T {}
+
+/// The changes of accounts and the lifecycle (changing and removing groups, projects and
+/// users).
+pub trait Changed: AccountWrites + LifecycleWrites {}
+
+impl<T: AccountWrites + LifecycleWrites> Changed for T {}
 /// The lookups of the audit trail and the webhook outbox (one bound, so the areas other
 /// changes add to [`Reads`] merge apart from these).
 pub trait Observed: AuditReads + WebhookReads {}

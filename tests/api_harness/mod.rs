@@ -95,6 +95,20 @@ pub fn post(s: &TestServer, path: &str, token: &str, body: Value) -> Reply {
     call(s, "POST", path, Auth::Private(token), Body::Json(body))
 }
 
+/// `PUT` a JSON body with a personal access token.
+pub fn put(s: &TestServer, path: &str, token: &str, body: Value) -> Reply {
+    call(s, "PUT", path, Auth::Private(token), Body::Json(body))
+}
+
+/// The values of `key` in a list answer, in order.
+pub fn column(reply: &Reply, key: &str) -> Vec<Value> {
+    let items = reply
+        .body
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {:?}", reply.body));
+    items.iter().map(|item| item[key].clone()).collect()
+}
+
 /// `DELETE` with a personal access token.
 pub fn delete(s: &TestServer, path: &str, token: &str) -> Reply {
     call(s, "DELETE", path, Auth::Private(token), Body::None)

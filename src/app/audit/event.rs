@@ -3,6 +3,7 @@
 //! event has one constructor here, so every use case that does the same thing says it the
 //! same way.
 
+use crate::domain::namespace::{Group, Project};
 use crate::domain::role::{AccessLevel, MemberOf};
 use crate::domain::token::{DeployToken, Holder};
 use crate::domain::user::{PersonalAccessToken, User};
@@ -43,6 +44,14 @@ pub enum Action {
     MemberChanged,
     /// A user's role on a group or project was taken away.
     MemberRemoved,
+    /// A group's name or visibility changed.
+    GroupChanged,
+    /// A group was removed, with everything in it.
+    GroupRemoved,
+    /// A project's name, visibility or registry access changed.
+    ProjectChanged,
+    /// A project was removed with its deploy tokens.
+    ProjectRemoved,
     /// A signing key was created and published.
     KeyRotated,
     /// A signing key became the signer.
@@ -74,6 +83,10 @@ impl Action {
             Action::MemberAdded => "member.added",
             Action::MemberChanged => "member.changed",
             Action::MemberRemoved => "member.removed",
+            Action::GroupChanged => "group.changed",
+            Action::GroupRemoved => "group.removed",
+            Action::ProjectChanged => "project.changed",
+            Action::ProjectRemoved => "project.removed",
             Action::KeyRotated => "key.rotated",
             Action::KeyActivated => "key.activated",
             Action::KeyRetired => "key.retired",
@@ -182,6 +195,21 @@ impl Event {
     pub fn user(action: Action, user: &User) -> Event {
         Event::new(action, "User", Some(user.id), user.username.as_str())
             .with("is_admin", user.is_admin)
+    }
+
+    /// A group event: its path, name and visibility.
+    pub fn group(action: Action, group: &Group) -> Event {
+        Event::new(action, "Group", Some(group.id), group.path.as_str())
+            .with("name", group.name.as_str())
+            .with("visibility", group.visibility.as_str())
+    }
+
+    /// A project event: its path, name, visibility and registry access.
+    pub fn project(action: Action, project: &Project) -> Event {
+        Event::new(action, "Project", Some(project.id), project.path.as_str())
+            .with("name", project.name.as_str())
+            .with("visibility", project.visibility.as_str())
+            .with("container_registry_access_level", project.registry.as_str())
     }
 
     /// A membership event: the user, where, and the role (none when it was taken away).

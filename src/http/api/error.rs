@@ -6,7 +6,7 @@
 use crate::app::AppError;
 use crate::app::access::AccessError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, RETRY_AFTER};
+use actix_web::http::header::{ALLOW, CACHE_CONTROL, RETRY_AFTER};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
 
@@ -17,6 +17,8 @@ pub struct GitLabError {
     pub status: StatusCode,
     /// JSON body.
     pub body: Value,
+    /// The `Allow` header of a 405.
+    pub allow: Option<&'static str>,
     /// Seconds for a `Retry-After` header (429 only).
     retry_after: Option<u64>,
     /// Whether the database failed (counted in the metrics).
@@ -34,6 +36,7 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "message": message.into() }),
+            allow: None,
             retry_after: None,
             database: false,
         }
@@ -87,8 +90,17 @@ impl GitLabError {
         GitLabError {
             status,
             body: json!({ "error": text.into() }),
+            allow: None,
             retry_after: None,
             database: false,
+        }
+    }
+
+    /// 405 `{"error":"405 Not Allowed"}` with the methods the path takes in `Allow`.
+    pub fn not_allowed(allow: &'static str) -> GitLabError {
+        GitLabError {
+            allow: Some(allow),
+            ..GitLabError::with_status(StatusCode::METHOD_NOT_ALLOWED, "405 Not Allowed")
         }
     }
 
@@ -101,6 +113,7 @@ impl GitLabError {
                 "error_description": "The request requires higher privileges than provided by the access token.",
                 "scope": scopes,
             }),
+            allow: None,
             retry_after: None,
             database: false,
         }
@@ -134,6 +147,9 @@ impl ResponseError for GitLabError {
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
         res.insert_header((CACHE_CONTROL, "no-store"));
+        if let Some(allow) = self.allow {
+            res.insert_header((ALLOW, allow));
+        }
         if let Some(secs) = self.retry_after {
             res.insert_header((RETRY_AFTER, secs));
         }
@@ -166,6 +182,7 @@ impl From<AppError> for GitLabError {
                 GitLabError::message(StatusCode::NOT_FOUND, format!("404 {m}"))
             }
             AppError::Conflict(m) => GitLabError::message(StatusCode::BAD_REQUEST, m),
+            AppError::Exists(m) => GitLabError::message(StatusCode::CONFLICT, m),
             AppError::Storage(e) => GitLabError::database(&e),
             AppError::Sealing(e) => GitLabError::internal(&e),
         }

@@ -1,4 +1,7 @@
-//! `GET /api/v4/groups/:id` and `POST /api/v4/groups`, in GitLab's group shape.
+//! `GET`, `PUT` and `DELETE /api/v4/groups/:id` and `POST /api/v4/groups`, in GitLab's
+//! group shape. A group's path cannot change (every image name below it would), so `PUT`
+//! takes `name` and `visibility`; `DELETE` removes the group with everything in it, as
+//! GitLab does, and answers 202.
 
 use super::auth::{base_url, reading, writing};
 use super::error::GitLabError;
@@ -7,6 +10,7 @@ use crate::app::deploy_tokens::rfc3339;
 use crate::app::guarded::NamespaceFields;
 use crate::app::registry_auth::TokenService;
 use crate::domain::namespace::{Group, Visibility};
+use crate::storage::GroupChanges;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -56,14 +60,87 @@ pub async fn create(
     Ok(HttpResponse::Created().json(group_json(&chain, &base_url(&req))))
 }
 
+/// `PUT /groups/:id` with `name` and/or `visibility` (Owner).
+pub async fn update(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, GitLabError> {
+    let key = path.into_inner();
+    let params = Params::with_body(&req, payload).await;
+    let chain = writing(&req, &service, move |acting| {
+        let access = acting.group_access(&key)?;
+        let changer = access.changer()?;
+        let params = params?;
+        let current = access.group().path.clone();
+        same_path(&params, &current)?;
+        let changes = GroupChanges {
+            name: params.text("name")?,
+            visibility: optional_visibility(&params)?,
+        };
+        let chain = acting.update_group_as(&changer, &changes)?;
+        tracing::info!(user = %acting.caller().user().username, group = %current, "group changed");
+        Ok(chain)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(group_json(&chain, &base_url(&req))))
+}
+
+/// `DELETE /groups/:id` (Owner): the group, its subgroups and projects and all their deploy
+/// tokens are removed. 202, as GitLab answers.
+pub async fn delete(
+    req: HttpRequest,
+    path: web::Path<String>,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, GitLabError> {
+    let key = path.into_inner();
+    writing(&req, &service, move |acting| {
+        let access = acting.group_access(&key)?;
+        let remover = access.remover()?;
+        let removed = acting.delete_group_as(&remover)?;
+        tracing::info!(
+            user = %acting.caller().user().username,
+            group = %access.group().path,
+            groups = removed.groups,
+            projects = removed.projects,
+            "group deleted"
+        );
+        Ok(())
+    })
+    .await?;
+    Ok(accepted())
+}
+
+/// 202 `{"message":"202 Accepted"}`, GitLab's answer to a removal.
+pub fn accepted() -> HttpResponse {
+    HttpResponse::Accepted().json(serde_json::json!({"message": "202 Accepted"}))
+}
+
+/// A `path` parameter must be the current one: paths do not change.
+pub fn same_path(params: &Params, full_path: &str) -> Result<(), GitLabError> {
+    let last = full_path.rsplit('/').next().unwrap_or(full_path);
+    match params.text("path")? {
+        Some(path) if path != last => Err(GitLabError::invalid(
+            "path",
+            "regauth cannot change a path (image names below it would change); create a new one",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The `visibility` parameter, if given.
+pub fn optional_visibility(params: &Params) -> Result<Option<Visibility>, GitLabError> {
+    params.text("visibility")?.map_or(Ok(None), |word| {
+        word.parse()
+            .map(Some)
+            .map_err(|e| GitLabError::invalid("visibility", e))
+    })
+}
+
 /// The `visibility` parameter, `private` when absent.
 pub fn visibility(params: &Params) -> Result<Visibility, GitLabError> {
-    match params.text("visibility")? {
-        Some(word) => word
-            .parse()
-            .map_err(|e| GitLabError::invalid("visibility", e)),
-        None => Ok(Visibility::Private),
-    }
+    Ok(optional_visibility(params)?.unwrap_or(Visibility::Private))
 }
 
 /// `Acme / Backend`: the display names of a group chain.

@@ -1,13 +1,17 @@
-//! `GET /api/v4/projects/:id` and `POST /api/v4/projects`, in GitLab's project shape.
+//! `GET`, `PUT` and `DELETE /api/v4/projects/:id` and `POST /api/v4/projects`, in GitLab's
+//! project shape. `PUT` takes `name`, `visibility` and `container_registry_access_level`
+//! (Maintainer; a path never changes); `DELETE` (Owner) removes the project and its deploy
+//! tokens, which stop working at once, and answers 202.
 
 use super::auth::{base_url, reading, writing};
 use super::error::GitLabError;
-use super::groups::{full_name, visibility};
+use super::groups::{accepted, full_name, optional_visibility, same_path, visibility};
 use super::params::Params;
 use crate::app::deploy_tokens::rfc3339;
 use crate::app::guarded::NamespaceFields;
 use crate::app::registry_auth::TokenService;
 use crate::domain::namespace::{Group, Project, RegistryAccess};
+use crate::storage::ProjectChanges;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -39,12 +43,7 @@ pub async fn create(
         let params = params?;
         let (name, path) = name_and_path(&params)?;
         let visibility = visibility(&params)?;
-        let registry = match params.text("container_registry_access_level")? {
-            Some(word) => word
-                .parse()
-                .map_err(|e| GitLabError::invalid("container_registry_access_level", e))?,
-            None => RegistryAccess::Enabled,
-        };
+        let registry = registry_access(&params)?.unwrap_or(RegistryAccess::Enabled);
         let namespace = params.id_or_path("namespace_id")?.ok_or_else(|| {
             GitLabError::bad_request(
                 "namespace_id is missing: regauth has no personal namespaces; give a group id or full path",
@@ -64,6 +63,61 @@ pub async fn create(
     .await?;
     let body = project_json(&project, &namespaces, &base_url(&req));
     Ok(HttpResponse::Created().json(body))
+}
+
+/// `PUT /projects/:id`.
+pub async fn update(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, GitLabError> {
+    let key = path.into_inner();
+    let params = Params::with_body(&req, payload).await;
+    let (project, namespaces) = writing(&req, &service, move |acting| {
+        let access = acting.project_access(&key)?;
+        let changer = access.changer()?;
+        let params = params?;
+        same_path(&params, &access.project.path)?;
+        let changes = ProjectChanges {
+            name: params.text("name")?,
+            visibility: optional_visibility(&params)?,
+            registry: registry_access(&params)?,
+        };
+        let project = acting.update_project_as(&changer, &changes)?;
+        tracing::info!(user = %acting.caller().user().username, project = %project.path, "project changed");
+        Ok((project, access.namespaces))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(project_json(&project, &namespaces, &base_url(&req))))
+}
+
+/// `DELETE /projects/:id`: 202.
+pub async fn delete(
+    req: HttpRequest,
+    path: web::Path<String>,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, GitLabError> {
+    let key = path.into_inner();
+    writing(&req, &service, move |acting| {
+        let access = acting.project_access(&key)?;
+        let remover = access.remover()?;
+        acting.delete_project_as(&remover)?;
+        tracing::info!(user = %acting.caller().user().username, project = %access.project.path, "project deleted");
+        Ok(())
+    })
+    .await?;
+    Ok(accepted())
+}
+
+/// The `container_registry_access_level` parameter, if given.
+fn registry_access(params: &Params) -> Result<Option<RegistryAccess>, GitLabError> {
+    let key = "container_registry_access_level";
+    params.text(key)?.map_or(Ok(None), |word| {
+        word.parse()
+            .map(Some)
+            .map_err(|e| GitLabError::invalid(key, e))
+    })
 }
 
 /// GitLab takes `name`, `path` or both; the missing one is derived from the other.

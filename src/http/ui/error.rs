@@ -66,7 +66,9 @@ impl From<AppError> for UiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound(_) => UiError::NotFound,
-            AppError::Invalid { .. } | AppError::Conflict(_) => UiError::BadRequest(e.to_string()),
+            AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Exists(_) => {
+                UiError::BadRequest(e.to_string())
+            }
             AppError::Storage(e) => UiError::internal(&e),
             AppError::Sealing(e) => UiError::internal(&e),
         }

@@ -19,6 +19,7 @@
 mod accounts;
 mod audit;
 mod bulk;
+mod lifecycle;
 mod namespaces;
 mod tls;
 mod tokens;
@@ -271,6 +272,9 @@ fn begin_write(client: &mut Client) -> Result<postgres::Transaction<'_>, postgre
 fn migrate(client: &mut Client) -> Result<(), StorageError> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+    // Without this, every start and every CLI command would log the server's NOTICE that
+    // `schema_version` already exists.
+    tx.batch_execute("SET LOCAL client_min_messages = warning")?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_version (
              id       INT PRIMARY KEY CHECK (id = 1),

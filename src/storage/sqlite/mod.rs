@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod backup;
 mod bulk;
+mod lifecycle;
 mod namespaces;
 mod tokens;
 mod usage;
