@@ -21,6 +21,7 @@ mod audit;
 mod bulk;
 mod lifecycle;
 mod namespaces;
+mod pool;
 mod tls;
 mod tokens;
 mod usage;
@@ -32,6 +33,7 @@ pub use tokens::LOGIN_QUERY;
 use super::location::PostgresUrl;
 use super::migrations;
 use super::{BackendError, Reads, StorageError, Writes};
+use pool::{Conn, Manager, Pool, prepared};
 use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, Row, Statement};
 use r2d2_postgres::PostgresConnectionManager;
@@ -39,7 +41,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The advisory lock every write transaction (and the migration) holds until it ends. Its
 /// key is "regauth" in ASCII; advisory locks are per database, so regauth databases that
@@ -59,78 +60,6 @@ impl From<postgres::Error> for StorageError {
 #[derive(Clone)]
 pub struct Database {
     pool: Arc<Pool>,
-}
-
-/// The pool, closed on a thread of its own: the driver closes a connection by blocking on
-/// its own small runtime, which panics on a thread that drives an async runtime (where
-/// actix drops the application when a server stops).
-struct Pool(Option<r2d2::Pool<Manager>>);
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        if let Some(pool) = self.0.take() {
-            // Joined, so every connection is closed before the store is gone.
-            let _ = std::thread::spawn(move || drop(pool)).join();
-        }
-    }
-}
-
-impl Database {
-    fn pool(&self) -> &r2d2::Pool<Manager> {
-        self.pool
-            .0
-            .as_ref()
-            .expect("the pool lives until the last handle drops")
-    }
-}
-
-/// Opens connections for the pool: r2d2_postgres's manager, plus an empty statement cache
-/// per connection.
-struct Manager(PostgresConnectionManager<MakeRustlsConnect>);
-
-/// A pooled connection and the statements prepared on it (a prepared statement belongs to
-/// its connection's session, so the cache lives and dies with the connection).
-pub struct Conn {
-    client: Client,
-    statements: HashMap<&'static str, Statement>,
-}
-
-/// Why the pool could not connect, in the server's words: r2d2 keeps only an error's
-/// text, and the driver's own text is just "db error".
-#[derive(Debug)]
-pub struct ConnectError(BackendError);
-
-impl std::fmt::Display for ConnectError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl std::error::Error for ConnectError {}
-
-impl r2d2::ManageConnection for Manager {
-    type Connection = Conn;
-    type Error = ConnectError;
-
-    fn connect(&self) -> Result<Conn, ConnectError> {
-        Ok(Conn {
-            client: self
-                .0
-                .connect()
-                .map_err(|e| ConnectError(BackendError::new(e)))?,
-            statements: HashMap::new(),
-        })
-    }
-
-    fn is_valid(&self, conn: &mut Conn) -> Result<(), ConnectError> {
-        self.0
-            .is_valid(&mut conn.client)
-            .map_err(|e| ConnectError(BackendError::new(e)))
-    }
-
-    fn has_broken(&self, conn: &mut Conn) -> bool {
-        self.0.has_broken(&mut conn.client)
-    }
 }
 
 /// The handle a transaction's closure works through.
@@ -300,20 +229,6 @@ type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 /// The write counter: raised by every write transaction (migration 10), read by
 /// [`Database::changes`].
 const CHANGES_QUERY: &str = "SELECT n FROM changes";
-
-/// The statement for `sql` on `client`, prepared once per connection.
-fn prepared(
-    client: &mut Client,
-    statements: &mut HashMap<&'static str, Statement>,
-    sql: &'static str,
-) -> Result<Statement, postgres::Error> {
-    if let Some(statement) = statements.get(sql) {
-        return Ok(statement.clone());
-    }
-    let statement = client.prepare(sql)?;
-    statements.insert(sql, statement.clone());
-    Ok(statement)
-}
 
 impl Tx<'_> {
     /// The statement for `sql`, prepared once per connection.
