@@ -60,6 +60,9 @@ pub fn help(key: &str) -> &'static str {
         "key_activation_delay" => {
             "Seconds after keys rotate until the new key signs by itself [default: only keys activate]"
         }
+        "keys_generate" => {
+            "Whether missing keys may be created here; false on replicas [default: true]"
+        }
         "key_reload_interval" => "Seconds between re-reads of the key ring, 1 to 300 [default: 5]",
         "external_url" => {
             "Public base URL of the absolute URLs regauth writes [default: http://LISTEN]"
