@@ -101,6 +101,11 @@ impl Cluster {
         format!("postgres://{name}:pw-{name}@127.0.0.1:{}/{name}", self.port)
     }
 
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port

@@ -33,7 +33,13 @@ impl Ca {
     /// A server certificate for 127.0.0.1 and localhost, written to `dir/NAME.crt` and
     /// `dir/NAME.key`; returns both paths.
     pub fn server(&self, dir: &Path, name: &str) -> (PathBuf, PathBuf) {
-        let sans = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+        self.server_for(dir, name, &["127.0.0.1", "localhost"])
+    }
+
+    /// A server certificate for the host names and addresses `sans`, written to
+    /// `dir/NAME.crt` and `dir/NAME.key`; returns both paths.
+    pub fn server_for(&self, dir: &Path, name: &str, sans: &[&str]) -> (PathBuf, PathBuf) {
+        let sans = sans.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut params = CertificateParams::new(sans).expect("server params");
         params.distinguished_name.push(DnType::CommonName, name);
         let key = KeyPair::generate().expect("server key");
