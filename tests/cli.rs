@@ -2,36 +2,12 @@
 //! stderr with a non-zero exit, configuration errors naming the key.
 
 mod backend;
+mod operator;
 
 use backend::TestDatabase;
+use operator::{ok, regauth};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn regauth(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regauth"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("REGAUTH_LISTEN")
-        .env(
-            "REGAUTH_DATABASE",
-            TestDatabase::of_dir(dir, "db/regauth.db").value,
-        )
-        .env("REGAUTH_KEYS_DIR", dir.join("keys"))
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = regauth(dir, args, &[]);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn fails(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
     let out = regauth(dir, args, env);

@@ -3,49 +3,18 @@
 //! so on stderr).
 
 mod backend;
+mod operator;
 
 use backend::TestDatabase;
+use operator::{fails, json_of, ok, regauth};
 use regauth::app::deploy_tokens::CreateDeployToken;
 use regauth::app::namespaces::HolderRef;
 use regauth::app::{App, ManualClock};
 use regauth::storage::Store;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use time::macros::datetime;
-
-fn regauth(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regauth"))
-        .args(args)
-        .current_dir(dir)
-        .env(
-            "REGAUTH_DATABASE",
-            TestDatabase::of_dir(dir, "db/regauth.db").value,
-        )
-        .env("REGAUTH_KEYS_DIR", dir.join("keys"))
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = regauth(dir, args, &[]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn json_of(dir: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&ok(dir, args)).unwrap()
-}
-
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let out = regauth(dir, args, &[]);
-    assert_eq!(out.status.code(), Some(1), "{args:?} should exit 1");
-    assert!(out.stdout.is_empty(), "errors go to stderr only");
-    String::from_utf8(out.stderr).unwrap()
-}
 
 /// The column starts of a table's header line.
 fn starts(header: &str) -> Vec<usize> {
