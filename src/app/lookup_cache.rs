@@ -60,17 +60,19 @@ impl<V: Clone> LookupCache<V> {
         }
     }
 
-    /// The lookup kept under `key` if nothing changed since it was read, else `load()`
-    /// (kept if it succeeds). On a backend without a write counter, always `load()`.
+    /// The lookup kept under `key()` if nothing changed since it was read, else `load()`
+    /// (kept if it succeeds). On a backend without a write counter, always `load()`, and
+    /// the key (a digest of the request) is never computed.
     pub fn get_or_load<E: From<StorageError>>(
         &self,
         store: &Store,
-        key: LookupKey,
+        key: impl FnOnce() -> LookupKey,
         load: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
         let Some(changes) = store.changes()? else {
             return load();
         };
+        let key = key();
         if let Some(value) = self.get(changes, key) {
             return Ok(value);
         }

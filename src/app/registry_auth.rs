@@ -183,16 +183,20 @@ impl TokenService {
         // Every lookup in one read transaction (storage::sqlite::Database::read says why),
         // kept until the next write anywhere (app::lookup_cache says why that is enough).
         let store = self.app.store();
-        let (subject, projects) = self.lookups.get_or_load(store, lookup_key(req), || {
-            store.read(|tx| {
-                let subject = authenticate(tx, &req.credentials, service)?;
-                let projects = match proxy {
-                    Some(_) => HashMap::new(),
-                    None => project_facts(tx, &requested)?,
-                };
-                Ok::<_, AuthError>((subject, projects))
-            })
-        })?;
+        let (subject, projects) = self.lookups.get_or_load(
+            store,
+            || lookup_key(req),
+            || {
+                store.read(|tx| {
+                    let subject = authenticate(tx, &req.credentials, service)?;
+                    let projects = match proxy {
+                        Some(_) => HashMap::new(),
+                        None => project_facts(tx, &requested)?,
+                    };
+                    Ok::<_, AuthError>((subject, projects))
+                })
+            },
+        )?;
         *presented = subject.presented();
         note_expired(&self.app, &subject, req.client, now);
         let credential = subject.credential();
