@@ -33,8 +33,8 @@ fn with(url: &str, query: &str) -> String {
     format!("{url}?{query}")
 }
 
-/// Gives the server's user the files in `dir` (the server refuses a key others can read).
-fn hand_to_server(dir: &Path) {
+/// Makes the keys in `dir` private, as the server demands, and gives `dir` to its user.
+fn hand_to_server(cluster: &Cluster, dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -42,22 +42,7 @@ fn hand_to_server(dir: &Path) {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
     }
-    if running_as_root() {
-        let status = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(dir)
-            .status()
-            .expect("run chown");
-        assert!(status.success());
-    }
-}
-
-fn running_as_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+    cluster.hand_over(dir);
 }
 
 /// Serve `cert`/`key` over TLS (or switch TLS off) and wait until the server says so.
@@ -121,7 +106,7 @@ fn tls_to_postgresql_verifies_the_server_and_never_falls_back() {
     std::fs::write(&empty, "not a certificate\n").unwrap();
     let (cert, key) = ca.server(certs, "db");
     let (wrong_cert, wrong_key) = ca.server_for(certs, "elsewhere", &["db.invalid"]);
-    hand_to_server(certs);
+    hand_to_server(cluster, certs);
     set_tls(cluster, Some((&cert, &key)));
 
     let good = with(

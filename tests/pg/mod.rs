@@ -58,14 +58,7 @@ impl Cluster {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).expect("chmod");
         let pwfile = dir.join("pwfile");
         std::fs::write(&pwfile, SUPERUSER_PASSWORD).expect("write pwfile");
-        if run_as.is_some() {
-            let status = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&dir)
-                .status()
-                .expect("run chown");
-            assert!(status.success(), "chown of {} failed", dir.display());
-        }
+        hand_over(run_as, &dir);
         let cluster = Cluster {
             port: free_port(),
             dir,
@@ -99,6 +92,12 @@ impl Cluster {
             admin.batch_execute(&sql).expect("create a test database");
         }
         format!("postgres://{name}:pw-{name}@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Gives `dir` and everything in it to the server's user (when it is not ours), so the
+    /// server can read files a test wrote there (a key it refuses to share with others).
+    pub fn hand_over(&self, dir: &Path) {
+        hand_over(self.run_as, dir);
     }
 
     /// What the server has logged so far.
@@ -265,6 +264,18 @@ fn copy_tree(from: &Path, to: &Path) {
         from.display(),
         to.display()
     );
+}
+
+/// `chown -R` of `dir` to `user`, if any.
+fn hand_over(user: Option<&str>, dir: &Path) {
+    let Some(user) = user else { return };
+    let status = Command::new("chown")
+        .arg("-R")
+        .arg(format!("{user}:{user}"))
+        .arg(dir)
+        .status()
+        .expect("run chown");
+    assert!(status.success(), "chown of {} failed", dir.display());
 }
 
 fn is_root() -> bool {
