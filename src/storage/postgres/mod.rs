@@ -122,54 +122,52 @@ impl Database {
         })
     }
 
-    /// The write counter ([`CHANGES_QUERY`]): one small query outside any transaction.
-    /// A connection the server closed is dropped and the next one tried, as at BEGIN.
+    /// The write counter ([`CHANGES_QUERY`]): one small query outside any transaction,
+    /// on a live connection ([`Database::on_live_connection`]).
     pub fn changes(&self) -> Result<i64, StorageError> {
-        let mut stale = 0;
-        loop {
-            let mut conn = self.pool().get()?;
-            let Conn { client, statements } = &mut *conn;
-            let failed = match prepared(client, statements, CHANGES_QUERY)
-                .and_then(|statement| client.query_one(&statement, &[]))
-            {
-                Ok(row) => return Ok(row.try_get(0)?),
-                Err(e) => e,
-            };
-            if !client.is_closed() || stale == POOL_SIZE {
-                return Err(failed.into());
-            }
-            stale += 1;
-        }
+        self.on_live_connection(|Conn { client, statements }| {
+            let statement = prepared(client, statements, CHANGES_QUERY)?;
+            let row = client.query_one(&statement, &[])?;
+            Ok(row.try_get(0).map_err(StorageError::from))
+        })
     }
 
-    /// Begin a transaction with `begin` on a pooled connection, run `body`, commit if it
+    /// Begin a transaction with `begin` on a live connection, run `body`, commit if it
     /// returned `Ok`. Dropping the transaction (on an error or a panic) rolls it back.
-    ///
-    /// A connection the server closed while it sat in the pool (a restart, a failover, an
-    /// idle timeout) fails at BEGIN, before `body` ran: it is dropped (r2d2 sees it closed)
-    /// and the next one is tried, so a restarted server costs no failed request and the
-    /// pool needs no test query on every checkout.
     fn transaction<T, E: From<StorageError>>(
         &self,
         begin: fn(&mut Client) -> Result<postgres::Transaction<'_>, postgres::Error>,
         body: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
         let mut body = Some(body);
+        self.on_live_connection(|Conn { client, statements }| {
+            let tx = begin(client)?;
+            let mut handle = Tx { tx, statements };
+            let body = body.take().expect("the body runs at most once");
+            Ok(body(&mut handle).and_then(|value| {
+                handle.tx.commit().map_err(StorageError::from)?;
+                Ok(value)
+            }))
+        })
+    }
+
+    /// Run `first` on a pooled connection; what it returns as `Ok` is the answer. A
+    /// connection the server closed while it sat in the pool (a restart, a failover, an
+    /// idle timeout) fails `first`'s opening statement, before anything ran: it is dropped
+    /// (r2d2 sees it closed) and the next one is tried, so a restarted server costs no
+    /// failed request and the pool needs no test query on every checkout.
+    fn on_live_connection<T, E: From<StorageError>>(
+        &self,
+        mut first: impl FnMut(&mut Conn) -> Result<Result<T, E>, postgres::Error>,
+    ) -> Result<T, E> {
         let mut stale = 0;
         loop {
             let mut conn = self.pool().get().map_err(StorageError::from)?;
-            let Conn { client, statements } = &mut *conn;
-            let failed = match begin(client) {
-                Ok(tx) => {
-                    let mut handle = Tx { tx, statements };
-                    let body = body.take().expect("the body runs at most once");
-                    let value = body(&mut handle)?;
-                    handle.tx.commit().map_err(StorageError::from)?;
-                    return Ok(value);
-                }
+            let failed = match first(&mut conn) {
+                Ok(answer) => return answer,
                 Err(e) => e,
             };
-            if !client.is_closed() || stale == POOL_SIZE {
+            if !conn.client.is_closed() || stale == POOL_SIZE {
                 return Err(StorageError::from(failed).into());
             }
             stale += 1;
